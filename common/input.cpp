@@ -1,0 +1,109 @@
+#include "input.hpp"
+
+#include "probe.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <iostream>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace common {
+
+namespace {
+
+constexpr std::size_t read_chunk = 8 * 1024;
+
+std::runtime_error io_error(const std::filesystem::path& path, const char* what, int error) {
+  return std::runtime_error(path.string() + ": " + what + ": " + std::strerror(error));
+}
+
+} // namespace
+
+InputHandle::InputHandle(std::filesystem::path path) : path_(std::move(path)) {
+  fd_ = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd_ < 0) {
+    throw io_error(path_, "cannot open for reading", errno);
+  }
+  struct stat st {};
+  if (::fstat(fd_, &st) == 0 && S_ISDIR(st.st_mode)) {
+    ::close(fd_);
+    throw io_error(path_, "cannot read", EISDIR);
+  }
+}
+
+InputHandle::~InputHandle() {
+  if (fd_ >= 0) {
+    ::close(fd_);
+  }
+}
+
+Handle open_input(const std::filesystem::path& path) {
+  return std::make_shared<InputHandle>(path);
+}
+
+std::string readline(const Handle& handle) {
+  InputHandle& h = *handle;
+  probe::Span span(probe::Event::readline);
+  // Look at the close flag before looking for data. If close() came before
+  // this point, every byte the writer wrote is already in the file, so
+  // finding nothing below really means "drained".
+  const bool closing = h.close_requested_.load(std::memory_order_acquire);
+
+  for (;;) {
+    const auto newline = h.buffer_.find('\n', h.scanned_);
+    if (newline != std::string::npos) {
+      std::string line(h.buffer_, h.line_start_, newline + 1 - h.line_start_);
+      h.line_start_ = h.scanned_ = newline + 1;
+      return line;
+    }
+    h.scanned_ = h.buffer_.size();
+
+    // Keep only the partial line, then append the next chunk of the file.
+    h.buffer_.erase(0, h.line_start_);
+    h.scanned_ -= h.line_start_;
+    h.line_start_ = 0;
+    const auto old_size = h.buffer_.size();
+    h.buffer_.resize(old_size + read_chunk);
+    const auto n = ::pread(h.fd_, h.buffer_.data() + old_size, read_chunk, h.file_offset_);
+    const int error = errno;
+    h.buffer_.resize(old_size + static_cast<std::size_t>(n > 0 ? n : 0));
+    if (n > 0) {
+      h.file_offset_ += n;
+      continue;
+    }
+    if (n < 0 && error == EINTR) {
+      continue;
+    }
+    if (n < 0) {
+      throw io_error(h.path_, "cannot read", error);
+    }
+
+    // At the end of what is written so far.
+    struct stat st {};
+    if (::fstat(h.fd_, &st) == 0 && st.st_size < h.file_offset_) {
+      std::cerr << h.path_.string() << ": file truncated, reading it again from the start\n";
+      h.file_offset_ = 0;
+      h.buffer_.clear();
+      h.scanned_ = 0;
+      continue;
+    }
+    if (closing && !h.buffer_.empty()) {
+      std::string line = std::move(h.buffer_);
+      line += '\n';
+      h.buffer_.clear();
+      h.scanned_ = 0;
+      return line;
+    }
+    if (h.buffer_.empty()) {
+      std::string().swap(h.buffer_); // an idle handle holds no memory
+    }
+    if (closing) {
+      h.drained_.store(true, std::memory_order_release);
+    }
+    throw NoNewData();
+  }
+}
+
+} // namespace common

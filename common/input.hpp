@@ -1,0 +1,81 @@
+// The input side of the job: a handle on a file that another thread keeps
+// appending to, and readline(), which hands out its complete lines.
+//
+// This is the C++ counterpart of a Python file object opened with 'rb', with
+// one deliberate difference. In Python, close() releases the descriptor at once,
+// even while another thread is reading from it; in C++ that is undefined
+// behaviour (the number may already belong to a different file). Here close()
+// only says "no more data is coming": the reader finishes what is written,
+// then the handle reports closed(). The descriptor itself is released by the
+// destructor, when no reader can be left.
+#pragma once
+
+#include <atomic>
+#include <filesystem>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <sys/types.h>
+#include <vector>
+
+namespace common {
+
+// Thrown by readline() when no complete new line is there yet (the book's
+// NoNewData). The tail loops catch it and wait a little.
+class NoNewData : public std::exception {
+public:
+  const char* what() const noexcept override { return "no new data"; }
+};
+
+class InputHandle {
+public:
+  // Opens `path` for reading; throws std::runtime_error naming the path.
+  explicit InputHandle(std::filesystem::path path);
+  ~InputHandle();
+  InputHandle(const InputHandle&) = delete;
+  InputHandle& operator=(const InputHandle&) = delete;
+
+  // Any thread, at any time: no more data will be appended. Never touches
+  // the descriptor, so it cannot race with a read in progress.
+  void close() noexcept { close_requested_.store(true, std::memory_order_release); }
+
+  // True once close() was called and readline() has delivered every byte.
+  bool closed() const noexcept { return drained_.load(std::memory_order_acquire); }
+
+  const std::filesystem::path& path() const noexcept { return path_; }
+
+private:
+  friend std::string readline(const std::shared_ptr<InputHandle>& handle);
+
+  std::filesystem::path path_;
+  int fd_ = -1;
+  off_t file_offset_ = 0;      // how far into the file we have read
+  std::string buffer_;         // bytes read but not yet handed out as a line
+  std::size_t line_start_ = 0; // first byte of buffer_ not yet handed out
+  std::size_t scanned_ = 0;    // buffer_[line_start_, scanned_) holds no '\n'
+  std::atomic<bool> close_requested_{false};
+  std::atomic<bool> drained_{false};
+};
+
+// Handles are shared, like Python's references to one file object: the set-up
+// owns them, and a tail, a pool task or a coroutine frame can keep one alive.
+using Handle = std::shared_ptr<InputHandle>;
+using Handles = std::vector<Handle>;
+
+Handle open_input(const std::filesystem::path& path);
+
+// The next complete line, with its '\n'. Throws NoNewData when no complete
+// line is there yet: a partial line is kept until its newline arrives. Once
+// the handle was closed and drained, a last line without newline is returned
+// with a '\n' added, so nothing is lost. Lines of any length and any bytes
+// (NUL, CR) pass through unchanged. If the file shrank below what was read
+// (truncated), reading restarts at its beginning, with a note on stderr.
+//
+// Cost: one read() per 8 KiB of input, not one per line; a poll that finds
+// nothing costs a read() and an fstat().
+//
+// Only one thread may call readline() on a handle at a time (every stage
+// reads a handle from one tail), but that thread may change between calls.
+std::string readline(const Handle& handle);
+
+} // namespace common

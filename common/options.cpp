@@ -1,0 +1,86 @@
+#include "options.hpp"
+
+#include <boost/program_options.hpp>
+#include <random>
+#include <unistd.h>
+
+namespace common {
+
+namespace po = boost::program_options;
+
+namespace {
+
+template <class T> void require(bool ok, const char* option, const char* reason, T value) {
+  if (!ok) {
+    std::ostringstream message;
+    message << option << ": " << reason << " (got " << value << ")";
+    throw UsageError(message.str());
+  }
+}
+
+} // namespace
+
+std::optional<Options> parse_command_line(int argc, const char* const argv[], std::ostream& out) {
+  Options options;
+  double interval = options.interval.count();
+  double write_interval = options.write_interval.count();
+  std::string output;
+
+  po::options_description described("Tail every input and merge its new lines into one output file");
+  described.add_options()                                                                                //
+      ("help,h", "show this help")                                                                       //
+      ("files", po::value(&options.files), "number of input files (default 5)")                          //
+      ("lines", po::value(&options.lines), "lines each writer appends (default 10)")                     //
+      ("interval", po::value(&interval), "seconds a tail waits when there is no new data (default 0.1)") //
+      ("write-interval", po::value(&write_interval),
+       "a writer sleeps a random time below this many seconds before each line (default 0.1)")   //
+      ("seed", po::value(&options.seed), "random seed, to repeat a run (default: random)")       //
+      ("prefill", po::bool_switch(&options.prefill), "write every line before the merge starts") //
+      ("output", po::value(&output), "merged output file (default: 'merged' in a temporary directory)");
+
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(argc, argv).options(described).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    throw UsageError(e.what());
+  }
+  if (vm.count("help") != 0) {
+    out << described;
+    return std::nullopt;
+  }
+
+  require(options.files >= 1, "--files", "must be at least 1", options.files);
+  require(options.lines >= 0, "--lines", "must not be negative", options.lines);
+  require(interval > 0 && interval <= 60, "--interval", "must be above 0 and at most 60 seconds", interval);
+  require(write_interval >= 0 && write_interval <= 60, "--write-interval", "must be between 0 and 60 seconds",
+          write_interval);
+  options.interval = Seconds(interval);
+  options.write_interval = Seconds(write_interval);
+  if (vm.count("seed") == 0) {
+    options.seed = std::random_device{}();
+  }
+  if (!output.empty()) {
+    options.output = output;
+    check_output_path(options.output);
+  }
+  return options;
+}
+
+void check_output_path(const std::filesystem::path& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const std::string name = "--output " + path.string();
+  if (fs::is_directory(path, ec)) {
+    throw UsageError(name + ": is a directory");
+  }
+  const fs::path parent = path.has_parent_path() ? path.parent_path() : fs::path(".");
+  if (!fs::is_directory(parent, ec)) {
+    throw UsageError(name + ": directory " + parent.string() + " does not exist");
+  }
+  if (fs::exists(path, ec) ? ::access(path.c_str(), W_OK) != 0 : ::access(parent.c_str(), W_OK) != 0) {
+    throw UsageError(name + ": permission denied");
+  }
+}
+
+} // namespace common

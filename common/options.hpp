@@ -1,0 +1,39 @@
+// The command line every stage shares, so that all five executables are run
+// the same way and only differ in how they merge.
+#pragma once
+
+#include "wait.hpp"
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <ostream>
+#include <stdexcept>
+
+namespace common {
+
+struct Options {
+  int files = 5;                // --files: how many inputs
+  int lines = 10;               // --lines: lines written to each input
+  Seconds interval{0.1};        // --interval: how long a tail waits when there is no new data
+  Seconds write_interval{0.1};  // --write-interval: a writer sleeps up to this before each line
+  std::uint64_t seed = 0;       // --seed: same seed, same input files
+  bool prefill = false;         // --prefill: every line is written before the merge starts
+  std::filesystem::path output; // --output: empty means `merged` in the temporary directory
+};
+
+// A bad command line; what() names the option and the reason, on one line.
+class UsageError : public std::runtime_error {
+public:
+  using std::runtime_error::runtime_error;
+};
+
+// Parses and checks the command line. Prints the help text to `out` and
+// returns nothing for --help. Without --seed a random seed is chosen (the
+// summary shows it, so the run can be repeated).
+std::optional<Options> parse_command_line(int argc, const char* const argv[], std::ostream& out);
+
+// Throws UsageError unless `path` can be created or overwritten as a file.
+void check_output_path(const std::filesystem::path& path);
+
+} // namespace common

@@ -1,0 +1,72 @@
+#include "output.hpp"
+
+#include "probe.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <stdexcept>
+#include <unistd.h>
+
+namespace common {
+
+namespace {
+
+constexpr std::size_t buffer_size = 64 * 1024;
+
+std::runtime_error io_error(const std::filesystem::path& path, const char* what, int error) {
+  return std::runtime_error(path.string() + ": " + what + ": " + std::strerror(error));
+}
+
+} // namespace
+
+OutputFile::OutputFile(std::filesystem::path path) : path_(std::move(path)) {
+  fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd_ < 0) {
+    throw io_error(path_, "cannot open for writing", errno);
+  }
+  buffer_.reserve(buffer_size);
+}
+
+OutputFile::~OutputFile() {
+  if (fd_ >= 0) {
+    ::close(fd_);
+  }
+}
+
+void OutputFile::write(std::string_view data) {
+  probe::Span span(probe::Event::write);
+  buffer_.append(data);
+  if (buffer_.size() >= buffer_size) {
+    flush();
+  }
+}
+
+void OutputFile::close() {
+  if (fd_ < 0) {
+    return;
+  }
+  flush();
+  const int fd = fd_;
+  fd_ = -1;
+  if (::close(fd) != 0) {
+    throw io_error(path_, "cannot write", errno);
+  }
+}
+
+void OutputFile::flush() {
+  std::size_t done = 0;
+  while (done < buffer_.size()) {
+    const auto n = ::write(fd_, buffer_.data() + done, buffer_.size() - done);
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n < 0) {
+      throw io_error(path_, "cannot write", errno);
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  buffer_.clear();
+}
+
+} // namespace common

@@ -1,0 +1,198 @@
+#include "simulation.hpp"
+
+#include <array>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fcntl.h>
+#include <random>
+#include <stdexcept>
+#include <sys/resource.h>
+#include <unistd.h>
+
+namespace common {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::runtime_error io_error(const fs::path& path, const char* what, int error) {
+  return std::runtime_error(path.string() + ": " + what + ": " + std::strerror(error));
+}
+
+void write_all(int fd, const fs::path& path, const std::string& data) {
+  std::size_t done = 0;
+  while (done < data.size()) {
+    const auto n = ::write(fd, data.data() + done, data.size() - done);
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n < 0) {
+      throw io_error(path, "cannot write", errno);
+    }
+    done += static_cast<std::size_t>(n);
+  }
+}
+
+// A distinct, reproducible random stream per input file. std::seed_seq and
+// mt19937_64 are fully specified by the standard, so a seed gives the same
+// lines with every compiler (the std:: distributions are not, hence the
+// arithmetic below).
+std::uint64_t file_seed(std::uint64_t seed, std::size_t index) {
+  std::seed_seq sequence{static_cast<std::uint32_t>(seed), static_cast<std::uint32_t>(seed >> 32),
+                         static_cast<std::uint32_t>(index)};
+  std::array<std::uint64_t, 1> out{};
+  sequence.generate(out.begin(), out.end());
+  return out[0];
+}
+
+fs::path make_temporary_directory() {
+  const char* tmp = std::getenv("TMPDIR");
+  std::string pattern = (fs::path(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") / "tail-merge-XXXXXX").string();
+  if (::mkdtemp(pattern.data()) == nullptr) {
+    throw io_error(pattern, "cannot create a temporary directory", errno);
+  }
+  return pattern;
+}
+
+// Each input costs a descriptor for its handle, and one more while its writer
+// runs. Ask for the hard limit if the soft one is too low, and refuse clearly
+// if even that is not enough, instead of failing halfway through a run.
+void ensure_descriptors(const Options& options) {
+  const rlim_t reserve = 64; // stdio, the output, the loops' own descriptors
+  const rlim_t needed = static_cast<rlim_t>(options.files) * (options.prefill ? 1 : 2) + reserve;
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= needed) {
+    return;
+  }
+  if (limit.rlim_max == RLIM_INFINITY || limit.rlim_max >= needed) {
+    limit.rlim_cur = needed;
+    if (::setrlimit(RLIMIT_NOFILE, &limit) == 0) {
+      return;
+    }
+  }
+  throw std::runtime_error("--files " + std::to_string(options.files) + ": needs about " + std::to_string(needed) +
+                           " open files, but this process may open only " + std::to_string(limit.rlim_max) +
+                           " (see ulimit -n)");
+}
+
+} // namespace
+
+void write_random_data(const fs::path& path, int write_count, Seconds interval, std::uint64_t seed) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+  if (fd < 0) {
+    throw io_error(path, "cannot open for writing", errno);
+  }
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+
+  std::mt19937_64 random(seed);
+  std::string pending;
+  for (int i = 0; i < write_count; ++i) {
+    if (interval.count() > 0) {
+      const double fraction = static_cast<double>(random() >> 11) * 0x1.0p-53; // [0, 1)
+      boost::this_thread::sleep_for(boost::chrono::duration<double>(fraction * interval.count()));
+    }
+    std::array<char, 16> index{};
+    std::snprintf(index.data(), index.size(), "%02d", i);
+    std::string line = path.string() + '-' + index.data() + '-';
+    for (int k = 0; k < 10; ++k) {
+      line += static_cast<char>('a' + random() % 26);
+    }
+    line += '\n';
+    if (interval.count() > 0) {
+      write_all(fd, path, line); // flushed at once: a reader may be waiting for it
+    } else {
+      pending += line;
+      if (pending.size() >= 64 * 1024) {
+        write_all(fd, path, pending);
+        pending.clear();
+      }
+    }
+  }
+  write_all(fd, path, pending);
+}
+
+Setup::Setup(const Options& options) {
+  ensure_descriptors(options);
+  directory_ = make_temporary_directory();
+  try {
+    output_path_ = options.output.empty() ? directory_ / "merged" : options.output;
+    for (int i = 0; i < options.files; ++i) {
+      // Create every file before any reader opens it, as the book does.
+      input_paths_.push_back(directory_ / std::to_string(i));
+      const int fd = ::open(input_paths_.back().c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+      if (fd < 0) {
+        throw io_error(input_paths_.back(), "cannot create", errno);
+      }
+      ::close(fd);
+    }
+    for (const auto& path : input_paths_) {
+      handles_.push_back(open_input(path));
+    }
+    start_write_threads(options);
+  } catch (...) {
+    stop_write_threads();
+    std::error_code ignored;
+    fs::remove_all(directory_, ignored);
+    throw;
+  }
+}
+
+void Setup::start_write_threads(const Options& options) {
+  errors_.resize(input_paths_.size());
+  for (std::size_t i = 0; i < input_paths_.size(); ++i) {
+    const std::uint64_t seed = file_seed(options.seed, i);
+    if (options.prefill) {
+      write_random_data(input_paths_[i], options.lines, Seconds(0), seed);
+      handles_[i]->close();
+      continue;
+    }
+    writers_.emplace_back([this, i, seed, lines = options.lines, interval = options.write_interval] {
+      try {
+        write_random_data(input_paths_[i], lines, interval, seed);
+      } catch (const boost::thread_interrupted&) {
+        // Stopped by ~Setup after an error elsewhere: not an error of its own.
+      } catch (...) {
+        errors_[i] = std::current_exception();
+      }
+      handles_[i]->close(); // whatever happened, this file gets no more data
+    });
+  }
+}
+
+void Setup::join_writers() {
+  for (auto& writer : writers_) {
+    if (writer.joinable()) {
+      writer.join();
+    }
+  }
+  for (const auto& error : errors_) {
+    if (error) {
+      std::rethrow_exception(error);
+    }
+  }
+}
+
+void Setup::stop_write_threads() {
+  for (auto& writer : writers_) {
+    writer.interrupt();
+  }
+  for (auto& writer : writers_) {
+    if (writer.joinable()) {
+      writer.join();
+    }
+  }
+}
+
+Setup::~Setup() {
+  stop_write_threads();
+  handles_.clear();
+  std::error_code ignored;
+  fs::remove_all(directory_, ignored);
+}
+
+} // namespace common

@@ -1,0 +1,14 @@
+#include "wait.hpp"
+
+#include "probe.hpp"
+
+#include <thread>
+
+namespace common {
+
+void sleep(Seconds interval) {
+  probe::Span span(probe::Event::wait);
+  std::this_thread::sleep_for(interval);
+}
+
+} // namespace common

@@ -1,0 +1,51 @@
+#include "tail_merge.hpp"
+
+#include "common/output.hpp"
+
+#include <boost/thread/mutex.hpp>
+#include <boost/thread/thread.hpp>
+#include <optional>
+#include <vector>
+
+namespace stage1_threads {
+
+void tail_file(const common::Handle& handle, common::Seconds interval,
+               const std::function<void(const std::string&)>& write) {
+  while (!handle->closed()) {
+    // The book writes try/except/else. C++ has no else clause, and the
+    // coroutine stages may not co_await inside a catch block, so every stage
+    // catches NoNewData into an empty optional and acts after the try.
+    std::optional<std::string> line;
+    try {
+      line = common::readline(handle);
+    } catch (const common::NoNewData&) {
+    }
+    if (line) {
+      write(*line);
+    } else {
+      common::sleep(interval);
+    }
+  }
+}
+
+void run_threads(const common::Handles& handles, common::Seconds interval, const std::filesystem::path& output_path) {
+  common::OutputFile output(output_path);
+  // Every tail thread calls write(); the mutex makes them take turns.
+  boost::mutex lock;
+  auto write = [&](const std::string& data) {
+    boost::lock_guard<boost::mutex> guard(lock);
+    output.write(data);
+  };
+
+  std::vector<boost::thread> threads;
+  for (const auto& handle : handles) {
+    threads.emplace_back(tail_file, handle, interval, write);
+  }
+
+  for (auto& thread : threads) {
+    thread.join();
+  }
+  output.close();
+}
+
+} // namespace stage1_threads

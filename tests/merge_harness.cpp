@@ -1,0 +1,30 @@
+#include "merge_harness.hpp"
+
+#include "common/confirm_merge.hpp"
+#include "common/simulation.hpp"
+
+#include <doctest/doctest.h>
+
+namespace tests {
+
+void check_merge(const Scenario& scenario, const common::MergeFunction& merge) {
+  common::Options options;
+  options.files = scenario.files;
+  options.lines = scenario.lines;
+  options.write_interval = common::Seconds(scenario.write_interval);
+  options.prefill = scenario.prefill;
+  options.seed = 62; // fixed, so a failure can be repeated
+
+  common::Setup setup(options);
+  merge(setup.handles(), common::Seconds(scenario.interval), setup.output_path());
+  setup.join_writers();
+
+  const auto check = common::confirm_merge(setup.input_paths(), setup.output_path());
+  CHECK_MESSAGE(check.ok, check.message);
+  CHECK(check.lines == static_cast<std::size_t>(scenario.files) * static_cast<std::size_t>(scenario.lines));
+  for (const auto& handle : setup.handles()) {
+    CHECK(handle->closed());
+  }
+}
+
+} // namespace tests

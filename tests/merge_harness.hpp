@@ -1,0 +1,34 @@
+// The confirm_merge harness: runs a stage's top-level function over a fixed
+// set of scenarios and checks every result with confirm_merge. Each stage's
+// test file runs all of them, so every step of the migration is held to the
+// same standard.
+#pragma once
+
+#include "common/stage_main.hpp"
+
+namespace tests {
+
+struct Scenario {
+  int files;
+  int lines;
+  double write_interval; // seconds; ignored when prefilled
+  bool prefill;
+  double interval; // the tails' poll interval, in seconds
+};
+
+// The book's own run: 5 files x 10 lines, concurrent writers, 0.1 s intervals.
+inline constexpr Scenario book_default{5, 10, 0.1, false, 0.1};
+// Bulk: every line is in the files before the merge starts.
+inline constexpr Scenario prefilled{20, 2000, 0, true, 0.01};
+// More inputs than a small thread pool has threads.
+inline constexpr Scenario many_files{200, 5, 0.02, false, 0.01};
+// Writers that write nothing: the merge must still end, with an empty output.
+inline constexpr Scenario empty_inputs{5, 0, 0.01, false, 0.01};
+// 12 inputs: "dir/1" is a prefix of "dir/10" and "dir/11".
+inline constexpr Scenario prefix_trap{12, 20, 0.01, false, 0.01};
+
+// Runs `merge` on a fresh set-up of `scenario` and checks the result with
+// confirm_merge, and that every written line arrived.
+void check_merge(const Scenario& scenario, const common::MergeFunction& merge);
+
+} // namespace tests

@@ -1,0 +1,420 @@
+// common/: readline and the input handle, confirm_merge, the simulation,
+// the output file and the command line.
+#include "common/confirm_merge.hpp"
+#include "common/input.hpp"
+#include "common/options.hpp"
+#include "common/output.hpp"
+#include "common/simulation.hpp"
+#include "common/stage_main.hpp"
+
+#include <atomic>
+#include <doctest/doctest.h>
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <sys/resource.h>
+#include <thread>
+#include <vector>
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// A scratch directory, removed when the test ends.
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    std::string pattern = (fs::temp_directory_path() / "tail-merge-test-XXXXXX").string();
+    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
+    path = pattern;
+  }
+  ~TempDir() {
+    std::error_code ignored;
+    fs::remove_all(path, ignored);
+  }
+};
+
+void append(const fs::path& path, std::string_view data) {
+  std::ofstream out(path, std::ios::binary | std::ios::app);
+  out.write(data.data(), static_cast<std::streamsize>(data.size()));
+}
+
+void write_file(const fs::path& path, std::string_view data) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(data.data(), static_cast<std::streamsize>(data.size()));
+}
+
+std::string read_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream content;
+  content << in.rdbuf();
+  return content.str();
+}
+
+bool no_new_data(const common::Handle& handle) {
+  try {
+    common::readline(handle);
+  } catch (const common::NoNewData&) {
+    return true;
+  }
+  return false;
+}
+
+} // namespace
+
+TEST_CASE("readline: an empty file has no new data") {
+  TempDir dir;
+  write_file(dir.path / "in", "");
+  auto handle = common::open_input(dir.path / "in");
+  CHECK(no_new_data(handle));
+  CHECK_FALSE(handle->closed());
+}
+
+TEST_CASE("readline: returns complete lines in order, with their newline") {
+  TempDir dir;
+  write_file(dir.path / "in", "one\ntwo\n");
+  auto handle = common::open_input(dir.path / "in");
+  CHECK(common::readline(handle) == "one\n");
+  CHECK(common::readline(handle) == "two\n");
+  CHECK(no_new_data(handle));
+  append(dir.path / "in", "three\n");
+  CHECK(common::readline(handle) == "three\n");
+}
+
+TEST_CASE("readline: a partial line waits for its newline") {
+  TempDir dir;
+  write_file(dir.path / "in", "par");
+  auto handle = common::open_input(dir.path / "in");
+  CHECK(no_new_data(handle));
+  append(dir.path / "in", "tial");
+  CHECK(no_new_data(handle));
+  append(dir.path / "in", " line\nnext");
+  CHECK(common::readline(handle) == "partial line\n");
+  CHECK(no_new_data(handle));
+}
+
+TEST_CASE("readline: a 1 MiB line arrives whole") {
+  TempDir dir;
+  std::string line(1 << 20, 'x');
+  for (std::size_t i = 0; i < line.size(); i += 4099) {
+    line[i] = static_cast<char>('a' + i % 26);
+  }
+  line += '\n';
+  write_file(dir.path / "in", line.substr(0, 300000));
+  auto handle = common::open_input(dir.path / "in");
+  CHECK(no_new_data(handle));
+  append(dir.path / "in", line.substr(300000));
+  append(dir.path / "in", "short\n");
+  CHECK(common::readline(handle) == line);
+  CHECK(common::readline(handle) == "short\n");
+}
+
+TEST_CASE("readline: NUL, CR and high bytes pass through unchanged") {
+  TempDir dir;
+  const std::string line("a\0b\r\xff\x01z\r\n", 9);
+  write_file(dir.path / "in", line);
+  auto handle = common::open_input(dir.path / "in");
+  CHECK(common::readline(handle) == line);
+}
+
+TEST_CASE("readline: after truncation, reading restarts at the beginning") {
+  TempDir dir;
+  write_file(dir.path / "in", "old line one\nold line two\n");
+  auto handle = common::open_input(dir.path / "in");
+  CHECK(common::readline(handle) == "old line one\n");
+  CHECK(common::readline(handle) == "old line two\n");
+  write_file(dir.path / "in", "new\n"); // shorter than what was read
+  CHECK(common::readline(handle) == "new\n");
+  CHECK(no_new_data(handle));
+}
+
+TEST_CASE("readline: close() means drain first, then closed()") {
+  TempDir dir;
+  write_file(dir.path / "in", "a\nb\nlast without newline");
+  auto handle = common::open_input(dir.path / "in");
+  CHECK(common::readline(handle) == "a\n");
+  handle->close();
+  CHECK_FALSE(handle->closed()); // there is still data to deliver
+  CHECK(common::readline(handle) == "b\n");
+  CHECK(common::readline(handle) == "last without newline\n");
+  CHECK_FALSE(handle->closed());
+  CHECK(no_new_data(handle));
+  CHECK(handle->closed());
+}
+
+TEST_CASE("input handle: closing from another thread while it is read loses nothing") {
+  TempDir dir;
+  write_file(dir.path / "in", "");
+  auto handle = common::open_input(dir.path / "in");
+  std::thread writer([&] {
+    for (int i = 0; i < 2000; ++i) {
+      append(dir.path / "in", std::to_string(i) + "\n");
+    }
+    handle->close();
+  });
+  int expected = 0;
+  while (!handle->closed()) {
+    std::string line;
+    try {
+      line = common::readline(handle);
+    } catch (const common::NoNewData&) {
+      std::this_thread::yield();
+      continue;
+    }
+    CHECK(line == std::to_string(expected) + "\n");
+    ++expected;
+  }
+  writer.join();
+  CHECK(expected == 2000);
+}
+
+TEST_CASE("input handle: a missing input and a directory are refused by name") {
+  TempDir dir;
+  CHECK_THROWS_WITH(common::open_input(dir.path / "missing"),
+                    doctest::Contains(((dir.path / "missing").string() + ": cannot open for reading").c_str()));
+  CHECK_THROWS_WITH(common::open_input(dir.path), doctest::Contains("Is a directory"));
+}
+
+TEST_CASE("output file: a full disk is reported when the output is closed") {
+  common::OutputFile output("/dev/full");
+  output.write("a line that cannot be stored\n");
+  CHECK_THROWS_WITH(output.close(), "/dev/full: cannot write: No space left on device");
+}
+
+TEST_CASE("output file: a missing directory is reported by name") {
+  CHECK_THROWS_WITH(common::OutputFile("/nonexistent/dir/x"),
+                    "/nonexistent/dir/x: cannot open for writing: No such file or directory");
+}
+
+// confirm_merge on hand-made inputs and outputs.
+struct MergeFiles {
+  TempDir dir;
+  std::vector<fs::path> inputs;
+  fs::path output;
+  MergeFiles() : output(dir.path / "merged") {
+    for (const char* name : {"1", "10", "2"}) {
+      inputs.push_back(dir.path / name);
+      std::string content;
+      for (int i = 0; i < 3; ++i) {
+        content += (dir.path / name).string() + "-0" + std::to_string(i) + "-abcdefghij\n";
+      }
+      write_file(inputs.back(), content);
+    }
+  }
+  std::string line(std::size_t input, int index) const {
+    return inputs[input].string() + "-0" + std::to_string(index) + "-abcdefghij\n";
+  }
+};
+
+TEST_CASE("confirm_merge: an interleaved merge passes") {
+  MergeFiles m;
+  write_file(m.output, m.line(0, 0) + m.line(1, 0) + m.line(2, 0) + m.line(1, 1) + m.line(0, 1) + m.line(2, 1) +
+                           m.line(2, 2) + m.line(1, 2) + m.line(0, 2));
+  const auto check = common::confirm_merge(m.inputs, m.output);
+  CHECK_MESSAGE(check.ok, check.message);
+  CHECK(check.lines == 9);
+}
+
+TEST_CASE("confirm_merge: a missing line is caught") {
+  MergeFiles m;
+  write_file(m.output, m.line(0, 0) + m.line(0, 1) + m.line(0, 2) + m.line(1, 0) + m.line(1, 2) + m.line(2, 0) +
+                           m.line(2, 1) + m.line(2, 2));
+  const auto check = common::confirm_merge(m.inputs, m.output);
+  CHECK_FALSE(check.ok);
+  CHECK(check.message.find("input " + m.inputs[1].string() + ": expected 3 lines, found 2") == 0);
+  CHECK(check.message.find("first difference at line 2") != std::string::npos);
+}
+
+TEST_CASE("confirm_merge: a duplicated line is caught") {
+  MergeFiles m;
+  write_file(m.output, m.line(0, 0) + m.line(0, 1) + m.line(0, 1) + m.line(0, 2) + m.line(1, 0) + m.line(1, 1) +
+                           m.line(1, 2) + m.line(2, 0) + m.line(2, 1) + m.line(2, 2));
+  const auto check = common::confirm_merge(m.inputs, m.output);
+  CHECK_FALSE(check.ok);
+  CHECK(check.message.find("expected 3 lines, found 4; first difference at line 3") != std::string::npos);
+}
+
+TEST_CASE("confirm_merge: a reordered line is caught") {
+  MergeFiles m;
+  write_file(m.output, m.line(0, 0) + m.line(0, 1) + m.line(0, 2) + m.line(1, 0) + m.line(1, 1) + m.line(1, 2) +
+                           m.line(2, 1) + m.line(2, 0) + m.line(2, 2));
+  const auto check = common::confirm_merge(m.inputs, m.output);
+  CHECK_FALSE(check.ok);
+  CHECK(check.message.find("input " + m.inputs[2].string() +
+                           ": expected 3 lines, found 3; first difference at line 1") == 0);
+}
+
+TEST_CASE("confirm_merge: a line from no input is caught") {
+  MergeFiles m;
+  write_file(m.output, m.line(0, 0) + m.line(0, 1) + m.line(0, 2) + m.line(1, 0) + m.line(1, 1) + m.line(1, 2) +
+                           "stranger\n" + m.line(2, 0) + m.line(2, 1) + m.line(2, 2));
+  const auto check = common::confirm_merge(m.inputs, m.output);
+  CHECK_FALSE(check.ok);
+  CHECK(check.message == "output line 7 came from no input: 'stranger\\n'");
+}
+
+TEST_CASE("confirm_merge: lines of dir/10 are not counted for dir/1") {
+  MergeFiles m;
+  // Every line of "10" but none of "1": a path-prefix match would count the
+  // lines of "10" for "1" and miss the loss.
+  write_file(m.output, m.line(1, 0) + m.line(1, 1) + m.line(1, 2) + m.line(2, 0) + m.line(2, 1) + m.line(2, 2));
+  const auto check = common::confirm_merge(m.inputs, m.output);
+  CHECK_FALSE(check.ok);
+  CHECK(check.message.find("input " + m.inputs[0].string() + ": expected 3 lines, found 0") == 0);
+}
+
+TEST_CASE("simulation: lines have the book's shape, and a seed repeats them") {
+  auto letters_of = [](std::uint64_t seed) {
+    common::Options options;
+    options.files = 3;
+    options.lines = 12;
+    options.prefill = true;
+    options.seed = seed;
+    common::Setup setup(options);
+    std::string letters;
+    for (const auto& path : setup.input_paths()) {
+      const std::string content = read_file(path);
+      const std::regex shape(std::regex_replace(path.string(), std::regex(R"([.^$|()\[\]{}*+?\\])"), R"(\$&)") +
+                             R"(-\d\d-[a-z]{10}\n)");
+      std::size_t index = 0;
+      for (auto it = std::sregex_iterator(content.begin(), content.end(), shape); it != std::sregex_iterator();
+           ++it, ++index) {
+        CHECK(it->position() == static_cast<std::ptrdiff_t>(index * it->length()));
+        letters += it->str().substr(it->str().size() - 11);
+      }
+      CHECK(index == 12);
+    }
+    return letters;
+  };
+  CHECK(letters_of(7) == letters_of(7));
+  CHECK(letters_of(7) != letters_of(8));
+}
+
+TEST_CASE("simulation: handles are closed only when their writer has finished") {
+  common::Options options;
+  options.files = 4;
+  options.lines = 5;
+  options.write_interval = common::Seconds(0.005);
+  options.seed = 1;
+  common::Setup setup(options);
+  setup.join_writers();
+  for (std::size_t i = 0; i < setup.handles().size(); ++i) {
+    const auto& handle = setup.handles()[i];
+    int lines = 0;
+    while (!handle->closed()) {
+      try {
+        common::readline(handle);
+        ++lines;
+      } catch (const common::NoNewData&) {
+      }
+    }
+    CHECK(lines == 5);
+  }
+}
+
+TEST_CASE("simulation: more inputs than the descriptor limit allows is a clear error") {
+  rlimit limit{};
+  REQUIRE(::getrlimit(RLIMIT_NOFILE, &limit) == 0);
+  if (limit.rlim_max == RLIM_INFINITY || limit.rlim_max > (1u << 20)) {
+    return; // no limit to run into on this machine
+  }
+  common::Options options;
+  options.files = static_cast<int>(limit.rlim_max);
+  CHECK_THROWS_WITH(common::Setup{options}, doctest::Contains("open files, but this process may open only"));
+}
+
+// The shared main() with a command line; returns its exit code and stderr.
+struct MainResult {
+  int code;
+  std::string out;
+  std::string err;
+};
+
+MainResult run_main(
+    std::vector<const char*> args,
+    const common::MergeFunction& merge = [](const common::Handles&, common::Seconds, const fs::path&) {
+      FAIL("the merge must not start");
+    }) {
+  args.insert(args.begin(), "stage_test");
+  std::ostringstream out;
+  std::ostringstream err;
+  const int code = common::stage_main(static_cast<int>(args.size()), args.data(), "stage_test", merge, out, err);
+  return {code, out.str(), err.str()};
+}
+
+TEST_CASE("command line: each bad option is one line naming it, and exit code 2") {
+  struct Case {
+    std::vector<const char*> args;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {{"--files", "-1"}, "stage_test: --files: must be at least 1 (got -1)\n"},
+      {{"--files", "0"}, "stage_test: --files: must be at least 1 (got 0)\n"},
+      {{"--files", "abc"}, "stage_test: the argument ('abc') for option '--files' is invalid\n"},
+      {{"--lines", "-3"}, "stage_test: --lines: must not be negative (got -3)\n"},
+      {{"--interval", "0"}, "stage_test: --interval: must be above 0 and at most 60 seconds (got 0)\n"},
+      {{"--write-interval", "x"}, "stage_test: the argument ('x') for option '--write-interval' is invalid\n"},
+      {{"--frobnicate"}, "stage_test: unrecognised option '--frobnicate'\n"},
+      {{"--output", "/nonexistent/dir/x"},
+       "stage_test: --output /nonexistent/dir/x: directory /nonexistent/dir does not exist\n"},
+      {{"--output", "/tmp"}, "stage_test: --output /tmp: is a directory\n"},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.message);
+    const auto result = run_main(c.args);
+    CHECK(result.code == 2);
+    CHECK(result.err == c.message);
+    CHECK(result.out.empty());
+  }
+}
+
+TEST_CASE("stage main: a correct merge prints one summary line with confirm_merge OK") {
+  TempDir dir;
+  const std::string output = (dir.path / "out").string();
+  const auto result = run_main({"--prefill", "--files", "3", "--lines", "4", "--seed", "5", "--output", output.c_str()},
+                               [](const common::Handles& handles, common::Seconds, const fs::path& output_path) {
+                                 common::OutputFile out(output_path);
+                                 for (const auto& handle : handles) {
+                                   while (!handle->closed()) {
+                                     try {
+                                       out.write(common::readline(handle));
+                                     } catch (const common::NoNewData&) {
+                                     }
+                                   }
+                                 }
+                                 out.close();
+                               });
+  CHECK(result.code == 0);
+  CAPTURE(result.out);
+  CHECK(std::regex_match(result.out, std::regex("stage_test: 3 files, 12 lines merged in [0-9.]+ s, peak [0-9]+ "
+                                                "threads, seed 5, confirm_merge OK\n")));
+  CHECK(result.err.empty());
+}
+
+TEST_CASE("stage main: a merge that loses a line exits 1 with confirm_merge FAILED") {
+  const auto result = run_main({"--prefill", "--files", "2", "--lines", "3"},
+                               [](const common::Handles& handles, common::Seconds, const fs::path& output_path) {
+                                 common::OutputFile out(output_path);
+                                 out.write(common::readline(handles[0]));
+                                 out.close();
+                               });
+  CHECK(result.code == 1);
+  CHECK(result.out.find("confirm_merge FAILED") != std::string::npos);
+  CHECK(result.err.find("stage_test: confirm_merge: input ") == 0);
+  CHECK(result.err.find("expected 3 lines, found 1") != std::string::npos);
+}
+
+TEST_CASE("stage main: a failing run is one error line, exit 1, and no output left behind") {
+  TempDir dir;
+  const std::string output = (dir.path / "out").string();
+  const auto result = run_main({"--prefill", "--files", "2", "--output", output.c_str()},
+                               [](const common::Handles&, common::Seconds, const fs::path& output_path) {
+                                 common::OutputFile out(output_path);
+                                 out.write("half a result\n");
+                                 out.close();
+                                 throw std::runtime_error(output_path.string() + ": cannot write: disk on fire");
+                               });
+  CHECK(result.code == 1);
+  CHECK(result.err == "stage_test: error: " + output + ": cannot write: disk on fire\n");
+  CHECK_FALSE(fs::exists(output));
+}
