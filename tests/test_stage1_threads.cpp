@@ -1,12 +1,9 @@
 // stage1_threads: one thread per input, a mutex around the output.
-#include "common/probe.hpp"
 #include "merge_harness.hpp"
 #include "stage1_threads/tail_merge.hpp"
+#include "thread_record.hpp"
 
 #include <doctest/doctest.h>
-#include <mutex>
-#include <set>
-#include <thread>
 
 namespace {
 
@@ -32,20 +29,12 @@ TEST_CASE("confirm_merge: 12 files, the prefix trap") {
   tests::check_merge(tests::prefix_trap, merge);
 }
 
-TEST_CASE("each input is tailed by a thread of its own, never the caller's") {
-  std::mutex mutex;
-  std::set<std::thread::id> writers;
-  common::probe::set_observer([&](common::probe::Event event, bool begin) {
-    if (event == common::probe::Event::write && begin) {
-      std::lock_guard lock(mutex);
-      writers.insert(std::this_thread::get_id());
-    }
-  });
+TEST_CASE("each input is tailed and written by a thread of its own") {
+  tests::ThreadRecord record;
   tests::check_merge(tests::prefilled, merge);
-  common::probe::set_observer(nullptr);
-
-  // Prefilled, every input has lines, and every line of an input is written
-  // by the thread that tails it: one writing thread per input.
+  // Prefilled, every input has lines, and each tail thread writes the lines
+  // it read: as many writing threads as inputs, none of them the caller.
+  const auto writers = record.threads(common::probe::Event::write);
   CHECK(writers.size() == static_cast<std::size_t>(tests::prefilled.files));
   CHECK(writers.count(std::this_thread::get_id()) == 0);
 }

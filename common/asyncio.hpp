@@ -1,0 +1,106 @@
+// A small asyncio vocabulary on Boost.Asio, for the coroutine stages.
+//
+// Each function is the counterpart of one Python call the book uses, and a
+// few lines over the raw Asio it wraps, so a stage reads like the Python and
+// a reader can still see what Asio does underneath.
+//
+// The trap to know before reading any of it: a coroutine runs on the
+// executor it was started on, and every co_await resumes it there.
+// `co_await asio::post(pool, asio::use_awaitable)` does NOT move the coroutine
+// onto the pool: the post completes, and the coroutine resumes on its own
+// executor again. To run blocking code elsewhere, hand the code itself to the
+// other executor, as run_in_executor() does.
+#pragma once
+
+#include "common/wait.hpp"
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/deferred.hpp>
+#include <boost/asio/experimental/parallel_group.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/use_future.hpp>
+#include <functional>
+#include <future>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+namespace asio = boost::asio;
+
+namespace asyncio {
+
+// asyncio.run(main()): runs `main` to completion on a fresh event loop (an
+// io_context) on the calling thread, and returns its result or rethrows its
+// exception. The loop and its default executor are gone when it returns.
+template <class T> T run(asio::awaitable<T> main) {
+  asio::io_context loop;
+  std::future<T> result = asio::co_spawn(loop, std::move(main), asio::use_future);
+  loop.run();
+  return result.get();
+}
+
+// loop.run_in_executor(None, ...)'s None: the thread pool that belongs to a
+// loop (asio's default size, two threads per core), created on first use and
+// joined when the loop is destroyed. Usage:
+//   auto loop = co_await asio::this_coro::executor;
+//   co_await asyncio::run_in_executor(asyncio::default_executor(loop), fn, args...);
+asio::thread_pool& default_executor(const asio::any_io_executor& loop);
+
+namespace detail {
+template <class Fn, class... Args>
+auto call(Fn fn, Args... args) -> asio::awaitable<std::invoke_result_t<Fn&, Args&...>> {
+  if constexpr (std::is_void_v<std::invoke_result_t<Fn&, Args&...>>) {
+    std::invoke(fn, args...);
+    co_return;
+  } else {
+    co_return std::invoke(fn, args...);
+  }
+}
+} // namespace detail
+
+// loop.run_in_executor(pool, fn, *args): runs the blocking call fn(args...)
+// on a thread of `pool`, and resumes the awaiting coroutine on its own
+// executor with the result, or with fn's exception. While fn runs, the loop
+// is free to run other coroutines.
+//
+// Wraps co_spawn(pool, ..., use_awaitable): co_spawn starts the call on the
+// pool, and hands its completion to the awaiting coroutine's executor.
+// fn and args are copied into the coroutine frame, as Python keeps references
+// to them: pass a shared_ptr, not a reference to something that may die.
+template <class Fn, class... Args>
+auto run_in_executor(asio::thread_pool& pool, Fn fn, Args... args)
+    -> asio::awaitable<std::invoke_result_t<Fn&, Args&...>> {
+  co_return co_await asio::co_spawn(pool, detail::call(std::move(fn), std::move(args)...), asio::use_awaitable);
+}
+
+// asyncio.run_coroutine_threadsafe(coro, loop): from a thread that is not
+// running the loop, schedules `coro` on it and returns a future for its
+// result. Wraps co_spawn(loop, coro, use_future).
+//
+// Never call .get() on the loop's own thread: the loop would wait for
+// itself. And never build `coro` from a lambda with captures, as in
+// `[&]() -> asio::awaitable<void> {...}()`: the lambda object is a temporary
+// that dies at the end of the statement, while the coroutine frame still
+// refers to its captures. Pass arguments to a coroutine function instead;
+// parameters are copied into the frame.
+template <class T, class Executor> std::future<T> run_coroutine_threadsafe(asio::awaitable<T> coro, Executor loop) {
+  return asio::co_spawn(loop, std::move(coro), asio::use_future);
+}
+
+// await asyncio.gather(*tasks): starts every task on the caller's executor,
+// waits until all of them have finished, then rethrows the first failure
+// (first in time), if any.
+//
+// Wraps Asio's ranged parallel group, which never completes on an empty
+// range: gather() of nothing returns at once instead.
+asio::awaitable<void> gather(std::vector<asio::awaitable<void>> tasks);
+
+// await asyncio.sleep(interval): lets the loop run other coroutines for
+// `interval`. Wraps a steady_timer.
+asio::awaitable<void> sleep(common::Seconds interval);
+
+} // namespace asyncio

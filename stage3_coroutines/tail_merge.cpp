@@ -1,0 +1,54 @@
+#include "tail_merge.hpp"
+
+#include "common/output.hpp"
+
+#include <optional>
+#include <vector>
+
+namespace stage3_coroutines {
+
+namespace {
+
+// Runs on the loop's thread, the only thread that ever writes the output.
+asio::awaitable<void> write_async(common::OutputFile& output, std::string data) {
+  output.write(data);
+  co_return;
+}
+
+} // namespace
+
+asio::awaitable<void> tail_async(common::Handle handle, common::Seconds interval,
+                                 std::function<asio::awaitable<void>(std::string)> write) {
+  auto loop = co_await asio::this_coro::executor;
+  while (!handle->closed()) {
+    // The book writes try/except/else. C++ has no else clause, and the
+    // coroutine stages may not co_await inside a catch block, so every stage
+    // catches NoNewData into an empty optional and acts after the try.
+    std::optional<std::string> line;
+    try {
+      line = co_await asyncio::run_in_executor(asyncio::default_executor(loop), common::readline, handle);
+    } catch (const common::NoNewData&) {
+    }
+    if (line) {
+      co_await write(std::move(*line));
+    } else {
+      co_await asyncio::sleep(interval);
+    }
+  }
+}
+
+asio::awaitable<void> run_tasks(common::Handles handles, common::Seconds interval, std::filesystem::path output_path) {
+  common::OutputFile output(output_path);
+  // Every tail runs on this loop, so every write does too: no mutex needed.
+  auto write = [&](std::string data) { return write_async(output, std::move(data)); };
+
+  std::vector<asio::awaitable<void>> tasks;
+  for (const auto& handle : handles) {
+    tasks.push_back(tail_async(handle, interval, write));
+  }
+
+  co_await asyncio::gather(std::move(tasks));
+  output.close();
+}
+
+} // namespace stage3_coroutines

@@ -1,0 +1,168 @@
+// common/asyncio.hpp: each counterpart of a Python asyncio call does what
+// the Python call does, measured on real threads.
+#include "common/asyncio.hpp"
+
+#include <atomic>
+#include <boost/asio/post.hpp>
+#include <chrono>
+#include <doctest/doctest.h>
+#include <stdexcept>
+#include <thread>
+
+namespace {
+
+using std::this_thread::get_id;
+
+asio::awaitable<int> answer() {
+  co_return 42;
+}
+
+asio::awaitable<void> fail() {
+  throw std::runtime_error("failed on purpose");
+  co_return;
+}
+
+asio::awaitable<std::thread::id> thread_of_loop() {
+  co_return get_id();
+}
+
+} // namespace
+
+TEST_CASE("asyncio::run returns the coroutine's result, or rethrows its exception") {
+  CHECK(asyncio::run(answer()) == 42);
+  CHECK_THROWS_WITH_AS(asyncio::run(fail()), "failed on purpose", std::runtime_error);
+}
+
+TEST_CASE("asyncio::run_in_executor runs the call on the pool and resumes on the loop") {
+  struct Seen {
+    std::thread::id loop, call, after;
+  };
+  auto seen = asyncio::run([]() -> asio::awaitable<Seen> {
+    asio::thread_pool pool(1);
+    Seen seen{get_id(), {}, {}};
+    const int result = co_await asyncio::run_in_executor(
+        pool,
+        [](std::thread::id* call, int a, int b) {
+          *call = get_id();
+          return a + b;
+        },
+        &seen.call, 40, 2);
+    seen.after = get_id();
+    CHECK(result == 42);
+    co_return seen;
+  }());
+  CHECK(seen.call != seen.loop);
+  CHECK(seen.after == seen.loop);
+}
+
+TEST_CASE("asyncio::run_in_executor hands the call's exception to the awaiting coroutine") {
+  auto thrown_on_loop = asyncio::run([]() -> asio::awaitable<bool> {
+    asio::thread_pool pool(1);
+    try {
+      co_await asyncio::run_in_executor(pool, [] { throw std::out_of_range("from the pool"); });
+    } catch (const std::out_of_range& e) {
+      CHECK(std::string(e.what()) == "from the pool");
+      co_return true;
+    }
+    co_return false;
+  }());
+  CHECK(thrown_on_loop);
+}
+
+TEST_CASE("the trap: co_await post(pool, use_awaitable) does not move the coroutine to the pool") {
+  auto same_thread = asyncio::run([]() -> asio::awaitable<bool> {
+    asio::thread_pool pool(1);
+    const auto before = get_id();
+    co_await asio::post(pool, asio::use_awaitable);
+    co_return get_id() == before; // still the loop's thread
+  }());
+  CHECK(same_thread);
+}
+
+TEST_CASE("asyncio::default_executor is one pool per loop, off the loop's thread") {
+  asyncio::run([]() -> asio::awaitable<void> {
+    auto loop = co_await asio::this_coro::executor;
+    CHECK(&asyncio::default_executor(loop) == &asyncio::default_executor(loop));
+    const auto pool_thread =
+        co_await asyncio::run_in_executor(asyncio::default_executor(loop), [] { return get_id(); });
+    CHECK(pool_thread != get_id());
+  }());
+}
+
+TEST_CASE("asyncio::run_coroutine_threadsafe runs the coroutine on the loop, for another thread") {
+  asyncio::run([]() -> asio::awaitable<void> {
+    auto loop = co_await asio::this_coro::executor;
+    asio::thread_pool pool(1);
+    // A pool thread (not the loop's) schedules a coroutine on the loop and
+    // blocks on its future; meanwhile the loop is free to run it.
+    const auto ran_on = co_await asyncio::run_in_executor(
+        pool, [loop] { return asyncio::run_coroutine_threadsafe(thread_of_loop(), loop).get(); });
+    CHECK(ran_on == get_id());
+    const bool failed = co_await asyncio::run_in_executor(pool, [loop] {
+      try {
+        asyncio::run_coroutine_threadsafe(fail(), loop).get();
+      } catch (const std::runtime_error&) {
+        return true;
+      }
+      return false;
+    });
+    CHECK(failed);
+  }());
+}
+
+namespace {
+
+// Arrives, then waits (for at most ~5 s) until all `total` tasks have arrived.
+// Only tasks that run concurrently can all get past this.
+asio::awaitable<void> meet(std::atomic<int>& arrived, int total) {
+  ++arrived;
+  for (int i = 0; i < 5000 && arrived < total; ++i) {
+    co_await asyncio::sleep(std::chrono::milliseconds(1));
+  }
+  CHECK(arrived == total);
+}
+
+asio::awaitable<void> finish_late(std::atomic<bool>& finished) {
+  co_await asyncio::sleep(std::chrono::milliseconds(20));
+  finished = true;
+}
+
+} // namespace
+
+TEST_CASE("asyncio::gather runs all tasks at once and waits for all") {
+  std::atomic<int> arrived{0};
+  asyncio::run([](std::atomic<int>& arrived) -> asio::awaitable<void> {
+    std::vector<asio::awaitable<void>> tasks;
+    for (int i = 0; i < 3; ++i) {
+      tasks.push_back(meet(arrived, 3));
+    }
+    co_await asyncio::gather(std::move(tasks));
+  }(arrived));
+  CHECK(arrived == 3);
+}
+
+TEST_CASE("asyncio::gather returns at once for no tasks") {
+  asyncio::run(asyncio::gather({}));
+}
+
+TEST_CASE("asyncio::gather rethrows the first failure, after every task has finished") {
+  std::atomic<bool> finished{false};
+  auto run_both = [](std::atomic<bool>& finished) -> asio::awaitable<void> {
+    std::vector<asio::awaitable<void>> tasks;
+    tasks.push_back(finish_late(finished));
+    tasks.push_back(fail());
+    co_await asyncio::gather(std::move(tasks));
+  };
+  CHECK_THROWS_WITH(asyncio::run(run_both(finished)), "failed on purpose");
+  CHECK(finished);
+}
+
+TEST_CASE("asyncio::sleep waits at least its interval, on the loop's thread") {
+  asyncio::run([]() -> asio::awaitable<void> {
+    const auto loop_thread = get_id();
+    const auto start = std::chrono::steady_clock::now();
+    co_await asyncio::sleep(std::chrono::milliseconds(10));
+    CHECK(std::chrono::steady_clock::now() - start >= std::chrono::milliseconds(10));
+    CHECK(get_id() == loop_thread);
+  }());
+}

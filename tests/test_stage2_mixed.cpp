@@ -1,0 +1,48 @@
+// stage2_mixed: the top level is a coroutine; the blocking tails run on a
+// pool; every write hops back to the loop.
+#include "merge_harness.hpp"
+#include "stage2_mixed/tail_merge.hpp"
+#include "thread_record.hpp"
+
+#include <doctest/doctest.h>
+
+namespace {
+
+void merge(const common::Handles& handles, common::Seconds interval, const std::filesystem::path& output_path) {
+  asyncio::run(stage2_mixed::run_tasks_mixed(handles, interval, output_path));
+}
+
+} // namespace
+
+TEST_CASE("confirm_merge: the book's default run") {
+  tests::check_merge(tests::book_default, merge);
+}
+TEST_CASE("confirm_merge: prefilled inputs") {
+  tests::check_merge(tests::prefilled, merge);
+}
+TEST_CASE("confirm_merge: many files") {
+  tests::check_merge(tests::many_files, merge);
+}
+TEST_CASE("confirm_merge: empty inputs") {
+  tests::check_merge(tests::empty_inputs, merge);
+}
+TEST_CASE("confirm_merge: 12 files, the prefix trap") {
+  tests::check_merge(tests::prefix_trap, merge);
+}
+
+TEST_CASE("the tails read on pool threads, and every write happens on the loop's thread") {
+  tests::ThreadRecord record;
+  tests::check_merge(tests::prefilled, merge);
+  // asyncio::run runs the loop on the calling thread: this one.
+  const auto loop = std::this_thread::get_id();
+  const auto readers = record.threads(common::probe::Event::readline);
+  CHECK(readers.size() == static_cast<std::size_t>(tests::prefilled.files));
+  CHECK(readers.count(loop) == 0);
+  CHECK(record.threads(common::probe::Event::write) == std::set{loop});
+}
+
+TEST_CASE("more inputs than the default pool has threads are all merged") {
+  // Asio's default pool has two threads per core. With a pool that size,
+  // the tails that got no thread would merge nothing until others finished.
+  tests::check_merge({4 * static_cast<int>(std::thread::hardware_concurrency()) + 1, 3, 0.01, false, 0.01}, merge);
+}

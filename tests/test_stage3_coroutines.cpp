@@ -1,0 +1,44 @@
+// stage3_coroutines: the tail loop is a coroutine; only the blocking
+// readline runs on the pool.
+#include "merge_harness.hpp"
+#include "stage3_coroutines/tail_merge.hpp"
+#include "thread_record.hpp"
+
+#include <doctest/doctest.h>
+
+namespace {
+
+void merge(const common::Handles& handles, common::Seconds interval, const std::filesystem::path& output_path) {
+  asyncio::run(stage3_coroutines::run_tasks(handles, interval, output_path));
+}
+
+} // namespace
+
+TEST_CASE("confirm_merge: the book's default run") {
+  tests::check_merge(tests::book_default, merge);
+}
+TEST_CASE("confirm_merge: prefilled inputs") {
+  tests::check_merge(tests::prefilled, merge);
+}
+TEST_CASE("confirm_merge: many files") {
+  tests::check_merge(tests::many_files, merge);
+}
+TEST_CASE("confirm_merge: empty inputs") {
+  tests::check_merge(tests::empty_inputs, merge);
+}
+TEST_CASE("confirm_merge: 12 files, the prefix trap") {
+  tests::check_merge(tests::prefix_trap, merge);
+}
+
+TEST_CASE("no readline runs on the loop's thread, and every write does") {
+  tests::ThreadRecord record;
+  tests::check_merge(tests::prefilled, merge);
+  // asyncio::run runs the loop on the calling thread: this one.
+  const auto loop = std::this_thread::get_id();
+  const auto readers = record.threads(common::probe::Event::readline);
+  CHECK_FALSE(readers.empty());
+  CHECK(readers.count(loop) == 0);
+  CHECK(record.threads(common::probe::Event::write) == std::set{loop});
+  // The waiting between polls is a timer on the loop, not a sleeping thread.
+  CHECK(record.threads(common::probe::Event::wait) == std::set{loop});
+}

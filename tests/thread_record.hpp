@@ -1,0 +1,39 @@
+// Records which threads did what during a run, through common's probe, so a
+// test can check a stage's claim about its threads instead of assuming it.
+#pragma once
+
+#include "common/probe.hpp"
+
+#include <map>
+#include <mutex>
+#include <set>
+#include <thread>
+
+namespace tests {
+
+class ThreadRecord {
+public:
+  ThreadRecord() {
+    common::probe::set_observer([this](common::probe::Event event, bool begin) {
+      if (begin) {
+        std::lock_guard lock(mutex_);
+        threads_[event].insert(std::this_thread::get_id());
+      }
+    });
+  }
+  ~ThreadRecord() { common::probe::set_observer(nullptr); }
+  ThreadRecord(const ThreadRecord&) = delete;
+  ThreadRecord& operator=(const ThreadRecord&) = delete;
+
+  // The threads that did `event` at least once.
+  std::set<std::thread::id> threads(common::probe::Event event) {
+    std::lock_guard lock(mutex_);
+    return threads_[event];
+  }
+
+private:
+  std::mutex mutex_;
+  std::map<common::probe::Event, std::set<std::thread::id>> threads_;
+};
+
+} // namespace tests
