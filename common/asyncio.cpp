@@ -1,33 +1,65 @@
 #include "asyncio.hpp"
 
+#include "debug.hpp"
 #include "probe.hpp"
+#include "thread_name.hpp"
 
 #include <boost/asio/steady_timer.hpp>
 
 namespace asyncio {
 
-namespace {
+asio::thread_pool& default_executor() {
+  static asio::thread_pool pool;
+  return pool;
+}
 
-// An Asio service is an object owned by an execution context (here: the
-// loop) and destroyed with it: exactly the lifetime of Python's per-loop
-// default executor.
-class DefaultExecutor : public asio::execution_context::service {
-public:
-  using key_type = DefaultExecutor;
-  static inline asio::execution_context::id id;
+namespace detail {
 
-  explicit DefaultExecutor(asio::execution_context& context) : service(context) {}
-  asio::thread_pool pool;
+// A heartbeat on the loop: a timer due every `period`. When a callback holds
+// the loop, the heartbeat runs late, and how late it runs is how long the
+// loop was held (give or take one period).
+struct StallWatch::State {
+  static constexpr auto period = std::chrono::milliseconds(5);
+  asio::steady_timer timer;
+  std::string loop_name = common::thread_name();
+  std::chrono::steady_clock::time_point due;
+  bool stopped = false;
 
-private:
-  void shutdown() override { pool.join(); }
+  explicit State(asio::io_context& loop) : timer(loop) {}
+
+  void arm() {
+    due = std::chrono::steady_clock::now() + period;
+    timer.expires_at(due);
+    timer.async_wait([this](boost::system::error_code error) {
+      if (error || stopped) {
+        return;
+      }
+      beat();
+      arm();
+    });
+  }
+
+  void beat() { common::debug::record_stall(loop_name, std::max(std::chrono::steady_clock::now() - due, {})); }
 };
 
-} // namespace
-
-asio::thread_pool& default_executor(const asio::any_io_executor& loop) {
-  return asio::use_service<DefaultExecutor>(asio::query(loop, asio::execution::context)).pool;
+StallWatch::StallWatch(asio::io_context& loop) {
+  if (common::debug::settings().report) {
+    state_ = std::make_unique<State>(loop);
+    state_->arm();
+  }
 }
+
+void StallWatch::stop() {
+  if (state_ && !state_->stopped) {
+    state_->beat(); // the last callback may have held the loop too
+    state_->stopped = true; // the heartbeat may be queued already: cancel() cannot stop that one
+    state_->timer.cancel();
+  }
+}
+
+StallWatch::~StallWatch() = default;
+
+} // namespace detail
 
 asio::awaitable<void> gather(std::vector<asio::awaitable<void>> tasks) {
   if (tasks.empty()) {

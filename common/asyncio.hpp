@@ -12,6 +12,7 @@
 // other executor, as run_in_executor() does.
 #pragma once
 
+#include "common/thread_name.hpp"
 #include "common/wait.hpp"
 
 #include <boost/asio/awaitable.hpp>
@@ -25,6 +26,7 @@
 #include <boost/asio/use_future.hpp>
 #include <functional>
 #include <future>
+#include <memory>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -33,22 +35,58 @@ namespace asio = boost::asio;
 
 namespace asyncio {
 
-// asyncio.run(main()): runs `main` to completion on a fresh event loop (an
-// io_context) on the calling thread, and returns its result or rethrows its
-// exception. The loop and its default executor are gone when it returns.
-template <class T> T run(asio::awaitable<T> main) {
-  asio::io_context loop;
-  std::future<T> result = asio::co_spawn(loop, std::move(main), asio::use_future);
+namespace detail {
+// With --debug, watches a loop while it runs and reports each time it was
+// held (see common/debug.hpp); otherwise does nothing.
+class StallWatch {
+public:
+  explicit StallWatch(asio::io_context& loop);
+  ~StallWatch();
+  StallWatch(const StallWatch&) = delete;
+  StallWatch& operator=(const StallWatch&) = delete;
+  void stop();
+
+private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+template <class T> asio::awaitable<T> watched(asio::awaitable<T> main, StallWatch& watch) {
+  struct StopOnExit {
+    StallWatch& watch;
+    ~StopOnExit() { watch.stop(); }
+  } stop_on_exit{watch};
+  co_return co_await std::move(main);
+}
+} // namespace detail
+
+// loop.run_until_complete(main()): runs the loop on the calling thread until
+// `main` has finished; returns its result or rethrows its exception. The
+// loop is the caller's: a thread that drives a loop of its own (stage 4)
+// creates an io_context, passes it here, and destroys it when done.
+// Wraps co_spawn(loop, main, use_future) and io_context::run().
+template <class T> T run_until_complete(asio::io_context& loop, asio::awaitable<T> main) {
+  common::name_loop_thread();
+  detail::StallWatch watch(loop);
+  std::future<T> result = asio::co_spawn(loop, detail::watched(std::move(main), watch), asio::use_future);
   loop.run();
   return result.get();
 }
 
-// loop.run_in_executor(None, ...)'s None: the thread pool that belongs to a
-// loop (asio's default size, two threads per core), created on first use and
-// joined when the loop is destroyed. Usage:
-//   auto loop = co_await asio::this_coro::executor;
-//   co_await asyncio::run_in_executor(asyncio::default_executor(loop), fn, args...);
-asio::thread_pool& default_executor(const asio::any_io_executor& loop);
+// asyncio.run(main()): runs `main` to completion on a fresh event loop on the
+// calling thread; the loop is gone when it returns.
+template <class T> T run(asio::awaitable<T> main) {
+  asio::io_context loop;
+  return run_until_complete(loop, std::move(main));
+}
+
+// The None of loop.run_in_executor(None, ...): a thread pool of Asio's
+// default size (two threads per core), created on first use.
+//
+// Python gives every loop a default executor of its own. Here one pool
+// serves every loop of the process, so that stage 4, with a loop per input,
+// does not bring a pool of threads per input too.
+asio::thread_pool& default_executor();
 
 namespace detail {
 template <class Fn, class... Args>
@@ -98,6 +136,30 @@ template <class T, class Executor> std::future<T> run_coroutine_threadsafe(asio:
 // Wraps Asio's ranged parallel group, which never completes on an empty
 // range: gather() of nothing returns at once instead.
 asio::awaitable<void> gather(std::vector<asio::awaitable<void>> tasks);
+
+// async with resource: body(resource). Awaits resource.start(), then
+// body(resource), then resource.stop(), also when the body throws; the
+// body's exception wins over one from stop(). `body` is kept alive in this
+// frame while its coroutine runs, so a lambda with captures is safe here.
+template <class Resource, class Body> asio::awaitable<void> async_with(Resource& resource, Body body) {
+  co_await resource.start(); // __aenter__
+  std::exception_ptr error;
+  try {
+    co_await body(resource);
+  } catch (...) {
+    error = std::current_exception();
+  }
+  if (!error) {
+    co_await resource.stop(); // __aexit__
+    co_return;
+  }
+  try {
+    co_await resource.stop();
+  } catch (...) {
+    // the body's error is the one to report
+  }
+  std::rethrow_exception(error);
+}
 
 // await asyncio.sleep(interval): lets the loop run other coroutines for
 // `interval`. Wraps a steady_timer.

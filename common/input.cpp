@@ -1,6 +1,7 @@
 #include "input.hpp"
 
 #include "probe.hpp"
+#include "thread_name.hpp"
 
 #include <cerrno>
 #include <cstring>
@@ -45,6 +46,7 @@ Handle open_input(const std::filesystem::path& path) {
 
 std::string readline(const Handle& handle) {
   InputHandle& h = *handle;
+  name_thread_if_unnamed("tail-" + h.path_.filename().string());
   probe::Span span(probe::Event::readline);
   // Look at the close flag before looking for data. If close() came before
   // this point, every byte the writer wrote is already in the file, so

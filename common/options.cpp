@@ -33,10 +33,15 @@ std::optional<Options> parse_command_line(int argc, const char* const argv[], st
       ("lines", po::value(&options.lines), "lines each writer appends (default 10)")                     //
       ("interval", po::value(&interval), "seconds a tail waits when there is no new data (default 0.1)") //
       ("write-interval", po::value(&write_interval),
-       "a writer sleeps a random time below this many seconds before each line (default 0.1)")   //
-      ("seed", po::value(&options.seed), "random seed, to repeat a run (default: random)")       //
-      ("prefill", po::bool_switch(&options.prefill), "write every line before the merge starts") //
-      ("output", po::value(&output), "merged output file (default: 'merged' in a temporary directory)");
+       "a writer sleeps a random time below this many seconds before each line (default 0.1)")          //
+      ("seed", po::value(&options.seed), "random seed, to repeat a run (default: random)")              //
+      ("prefill", po::bool_switch(&options.prefill), "write every line before the merge starts")        //
+      ("output", po::value(&output), "merged output file (default: 'merged' in a temporary directory)") //
+      ("debug", po::bool_switch(&options.debug),
+       "report each time an event loop was held longer than --slow-threshold, like asyncio's debug mode")  //
+      ("slow-threshold", po::value(&options.slow_threshold_ms), "milliseconds; see --debug (default 100)") //
+      ("slow-write", po::value(&options.slow_write_ms),
+       "every output write takes this many milliseconds, as on a slow disk (default 0)");
 
   po::variables_map vm;
   try {
@@ -55,6 +60,10 @@ std::optional<Options> parse_command_line(int argc, const char* const argv[], st
   require(interval > 0 && interval <= 60, "--interval", "must be above 0 and at most 60 seconds", interval);
   require(write_interval >= 0 && write_interval <= 60, "--write-interval", "must be between 0 and 60 seconds",
           write_interval);
+  require(options.slow_threshold_ms >= 1, "--slow-threshold", "must be at least 1 millisecond",
+          options.slow_threshold_ms);
+  require(options.slow_write_ms >= 0 && options.slow_write_ms <= 60000, "--slow-write",
+          "must be between 0 and 60000 milliseconds", options.slow_write_ms);
   options.interval = Seconds(interval);
   options.write_interval = Seconds(write_interval);
   if (vm.count("seed") == 0) {

@@ -20,6 +20,9 @@ struct Options {
   std::uint64_t seed = 0;       // --seed: same seed, same input files
   bool prefill = false;         // --prefill: every line is written before the merge starts
   std::filesystem::path output; // --output: empty means `merged` in the temporary directory
+  bool debug = false;           // --debug: report each time an event loop was held too long
+  int slow_threshold_ms = 100;  // --slow-threshold: what "too long" is
+  int slow_write_ms = 0;        // --slow-write: every output write takes this long (a slow disk)
 };
 
 // A bad command line; what() names the option and the reason, on one line.

@@ -1,11 +1,14 @@
 #include "output.hpp"
 
+#include "debug.hpp"
 #include "probe.hpp"
+#include "thread_name.hpp"
 
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
 #include <stdexcept>
+#include <thread>
 #include <unistd.h>
 
 namespace common {
@@ -21,6 +24,7 @@ std::runtime_error io_error(const std::filesystem::path& path, const char* what,
 } // namespace
 
 OutputFile::OutputFile(std::filesystem::path path) : path_(std::move(path)) {
+  name_thread_if_unnamed("writer");
   fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd_ < 0) {
     throw io_error(path_, "cannot open for writing", errno);
@@ -36,6 +40,9 @@ OutputFile::~OutputFile() {
 
 void OutputFile::write(std::string_view data) {
   probe::Span span(probe::Event::write);
+  if (const auto slow = debug::settings().slow_write; slow.count() > 0) {
+    std::this_thread::sleep_for(slow); // --slow-write: a slow disk, the write blocks its thread
+  }
   buffer_.append(data);
   if (buffer_.size() >= buffer_size) {
     flush();

@@ -1,5 +1,7 @@
 #include "simulation.hpp"
 
+#include "thread_name.hpp"
+
 #include <array>
 #include <cerrno>
 #include <cstdio>
@@ -152,6 +154,7 @@ void Setup::start_write_threads(const Options& options) {
       continue;
     }
     writers_.emplace_back([this, i, seed, lines = options.lines, interval = options.write_interval] {
+      set_thread_name("sim-" + std::to_string(i));
       try {
         write_random_data(input_paths_[i], lines, interval, seed);
       } catch (const boost::thread_interrupted&) {

@@ -1,8 +1,10 @@
 #include "stage_main.hpp"
 
 #include "confirm_merge.hpp"
+#include "debug.hpp"
 #include "options.hpp"
 #include "simulation.hpp"
+#include "thread_name.hpp"
 
 #include <chrono>
 #include <condition_variable>
@@ -86,6 +88,10 @@ int stage_main(int argc, const char* const argv[], std::string_view stage_name, 
     return 0; // --help
   }
 
+  set_thread_name("main");
+  debug::configure({options->debug, debug::Milliseconds(options->slow_threshold_ms),
+                    debug::Milliseconds(options->slow_write_ms), std::string(stage_name)});
+
   std::filesystem::path output_path;
   try {
     Setup setup(*options);
@@ -101,8 +107,13 @@ int stage_main(int argc, const char* const argv[], std::string_view stage_name, 
     char seconds[32];
     std::snprintf(seconds, sizeof seconds, "%.2f", elapsed.count());
     out << stage_name << ": " << options->files << " files, " << check.lines << " lines merged in " << seconds
-        << " s, peak " << peak_threads << " threads, seed " << options->seed << ", confirm_merge "
-        << (check.ok ? "OK" : "FAILED") << std::endl;
+        << " s, peak " << peak_threads << " threads, seed " << options->seed;
+    if (const auto stall = debug::longest_stall()) {
+      out << ", longest stall " << stall->count() << " ms";
+    } else if (options->debug) {
+      out << ", no event loop to watch";
+    }
+    out << ", confirm_merge " << (check.ok ? "OK" : "FAILED") << std::endl;
     if (!check.ok) {
       err << stage_name << ": confirm_merge: " << check.message << '\n';
       return 1;

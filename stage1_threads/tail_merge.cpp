@@ -4,6 +4,7 @@
 
 #include <boost/thread/mutex.hpp>
 #include <boost/thread/thread.hpp>
+#include <exception>
 #include <optional>
 #include <vector>
 
@@ -37,13 +38,26 @@ void run_threads(const common::Handles& handles, common::Seconds interval, const
     output.write(data);
   };
 
+  // A thread cannot throw to the one that joins it: each keeps its error.
   std::vector<boost::thread> threads;
-  for (const auto& handle : handles) {
-    threads.emplace_back(tail_file, handle, interval, write);
+  std::vector<std::exception_ptr> errors(handles.size());
+  for (std::size_t i = 0; i < handles.size(); ++i) {
+    threads.emplace_back([&, i] {
+      try {
+        tail_file(handles[i], interval, write);
+      } catch (...) {
+        errors[i] = std::current_exception();
+      }
+    });
   }
 
   for (auto& thread : threads) {
     thread.join();
+  }
+  for (const auto& error : errors) {
+    if (error) {
+      std::rethrow_exception(error);
+    }
   }
   output.close();
 }

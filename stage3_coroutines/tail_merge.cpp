@@ -19,14 +19,13 @@ asio::awaitable<void> write_async(common::OutputFile& output, std::string data) 
 
 asio::awaitable<void> tail_async(common::Handle handle, common::Seconds interval,
                                  std::function<asio::awaitable<void>(std::string)> write) {
-  auto loop = co_await asio::this_coro::executor;
   while (!handle->closed()) {
     // The book writes try/except/else. C++ has no else clause, and the
     // coroutine stages may not co_await inside a catch block, so every stage
     // catches NoNewData into an empty optional and acts after the try.
     std::optional<std::string> line;
     try {
-      line = co_await asyncio::run_in_executor(asyncio::default_executor(loop), common::readline, handle);
+      line = co_await asyncio::run_in_executor(asyncio::default_executor(), common::readline, handle);
     } catch (const common::NoNewData&) {
     }
     if (line) {

@@ -79,12 +79,10 @@ TEST_CASE("the trap: co_await post(pool, use_awaitable) does not move the corout
   CHECK(same_thread);
 }
 
-TEST_CASE("asyncio::default_executor is one pool per loop, off the loop's thread") {
+TEST_CASE("asyncio::default_executor is one pool, off the loop's thread") {
   asyncio::run([]() -> asio::awaitable<void> {
-    auto loop = co_await asio::this_coro::executor;
-    CHECK(&asyncio::default_executor(loop) == &asyncio::default_executor(loop));
-    const auto pool_thread =
-        co_await asyncio::run_in_executor(asyncio::default_executor(loop), [] { return get_id(); });
+    CHECK(&asyncio::default_executor() == &asyncio::default_executor());
+    const auto pool_thread = co_await asyncio::run_in_executor(asyncio::default_executor(), [] { return get_id(); });
     CHECK(pool_thread != get_id());
   }());
 }
@@ -165,4 +163,60 @@ TEST_CASE("asyncio::sleep waits at least its interval, on the loop's thread") {
     CHECK(std::chrono::steady_clock::now() - start >= std::chrono::milliseconds(10));
     CHECK(get_id() == loop_thread);
   }());
+}
+
+TEST_CASE("asyncio::run_until_complete runs a coroutine on the caller's own loop") {
+  asio::io_context loop;
+  CHECK(asyncio::run_until_complete(loop, answer()) == 42);
+  CHECK(loop.stopped()); // it ran out of work: nothing was left running on it
+  loop.restart();
+  CHECK_THROWS_WITH(asyncio::run_until_complete(loop, fail()), "failed on purpose");
+}
+
+namespace {
+
+struct Resource {
+  std::vector<std::string> calls;
+  bool fail_stop = false;
+  asio::awaitable<void> start() {
+    calls.push_back("start");
+    co_return;
+  }
+  asio::awaitable<void> stop() {
+    calls.push_back("stop");
+    if (fail_stop) {
+      throw std::runtime_error("stop failed");
+    }
+    co_return;
+  }
+};
+
+} // namespace
+
+TEST_CASE("asyncio::async_with starts, runs the body, and stops") {
+  Resource resource;
+  asyncio::run(asyncio::async_with(resource, [](Resource& r) -> asio::awaitable<void> {
+    r.calls.push_back("body");
+    co_return;
+  }));
+  CHECK(resource.calls == std::vector<std::string>{"start", "body", "stop"});
+}
+
+TEST_CASE("asyncio::async_with stops also when the body throws, and the body's error wins") {
+  Resource resource;
+  resource.fail_stop = true;
+  auto body = [](Resource& r) -> asio::awaitable<void> {
+    r.calls.push_back("body");
+    throw std::runtime_error("body failed");
+    co_return;
+  };
+  CHECK_THROWS_WITH(asyncio::run(asyncio::async_with(resource, body)), "body failed");
+  CHECK(resource.calls == std::vector<std::string>{"start", "body", "stop"});
+}
+
+TEST_CASE("asyncio::async_with reports an error of stop() after a good body") {
+  Resource resource;
+  resource.fail_stop = true;
+  auto body = [](Resource&) -> asio::awaitable<void> { co_return; };
+  CHECK_THROWS_WITH(asyncio::run(asyncio::async_with(resource, body)), "stop failed");
 }

@@ -1,0 +1,10 @@
+#include "common/stage_main.hpp"
+#include "tail_merge.hpp"
+
+int main(int argc, char* argv[]) {
+  return common::stage_main(
+      argc, argv, "stage4_bottom_up",
+      [](const common::Handles& handles, common::Seconds interval, const std::filesystem::path& output_path) {
+        stage4_bottom_up::run_threads(handles, interval, output_path);
+      });
+}

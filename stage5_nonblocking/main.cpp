@@ -1,0 +1,10 @@
+#include "common/stage_main.hpp"
+#include "tail_merge.hpp"
+
+int main(int argc, char* argv[]) {
+  return common::stage_main(
+      argc, argv, "stage5_nonblocking",
+      [](const common::Handles& handles, common::Seconds interval, const std::filesystem::path& output_path) {
+        asyncio::run(stage5_nonblocking::run_fully_async(handles, interval, output_path));
+      });
+}

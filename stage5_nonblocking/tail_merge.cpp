@@ -1,0 +1,98 @@
+#include "tail_merge.hpp"
+
+#include <vector>
+
+namespace stage5_nonblocking {
+
+WriteThread::WriteThread(std::filesystem::path output_path)
+    : output_path_(std::move(output_path)), keep_running_(loop_.get_executor()) {}
+
+WriteThread::~WriteThread() {
+  // Normally stop() has already joined the thread. After a failed start or
+  // stop, wait here for a thread that is ending anyway.
+  keep_running_.reset();
+  if (thread_.joinable()) {
+    thread_.join();
+  }
+}
+
+void WriteThread::run() {
+  try {
+    output_.emplace(output_path_);
+  } catch (...) {
+    opened_.set_exception(std::current_exception());
+    return;
+  }
+  opened_.set_value();
+  loop_.run(); // until real_stop() lets it run out of work
+}
+
+asio::awaitable<void> WriteThread::start() {
+  // Starting a thread and waiting for it to open the file are blocking
+  // calls, so they go to the pool, not on the caller's loop (as in the book).
+  co_await asyncio::run_in_executor(asyncio::default_executor(), [this] {
+    thread_ = boost::thread(&WriteThread::run, this);
+    opened_.get_future().get(); // rethrows the error of opening the output
+  });
+}
+
+asio::awaitable<void> WriteThread::real_write(std::string data) {
+  output_->write(data);
+  co_return;
+}
+
+asio::awaitable<void> WriteThread::write(std::string data) {
+  // The book's run_coroutine_threadsafe + wrap_future in one call: co_spawn
+  // starts real_write on the writer's loop, and use_awaitable resumes this
+  // coroutine on its own executor when it is done, with its exception if any.
+  co_await asio::co_spawn(loop_, real_write(std::move(data)), asio::use_awaitable);
+}
+
+asio::awaitable<void> WriteThread::real_stop() {
+  keep_running_.reset(); // the writer's loop ends after this coroutine
+  output_->close();      // the last flush: a full disk shows up here at the latest
+  co_return;
+}
+
+asio::awaitable<void> WriteThread::stop() {
+  co_await asio::co_spawn(loop_, real_stop(), asio::use_awaitable);
+  co_await asyncio::run_in_executor(asyncio::default_executor(), [this] { thread_.join(); });
+}
+
+asio::awaitable<void> tail_async(common::Handle handle, common::Seconds interval,
+                                 std::function<asio::awaitable<void>(std::string)> write) {
+  while (!handle->closed()) {
+    // The book writes try/except/else. C++ has no else clause, and the
+    // coroutine stages may not co_await inside a catch block, so every stage
+    // catches NoNewData into an empty optional and acts after the try.
+    std::optional<std::string> line;
+    try {
+      line = co_await asyncio::run_in_executor(asyncio::default_executor(), common::readline, handle);
+    } catch (const common::NoNewData&) {
+    }
+    if (line) {
+      co_await write(std::move(*line));
+    } else {
+      co_await asyncio::sleep(interval);
+    }
+  }
+}
+
+asio::awaitable<void> run_fully_async(common::Handles handles, common::Seconds interval,
+                                      std::filesystem::path output_path) {
+  WriteThread output(output_path);
+  // The book's `async with`: start() before the tails, stop() after them,
+  // also when a tail throws.
+  co_await asyncio::async_with(output, [&](WriteThread& output) -> asio::awaitable<void> {
+    auto write = [&](std::string data) { return output.write(std::move(data)); };
+
+    std::vector<asio::awaitable<void>> tasks;
+    for (const auto& handle : handles) {
+      tasks.push_back(tail_async(handle, interval, write));
+    }
+
+    co_await asyncio::gather(std::move(tasks));
+  });
+}
+
+} // namespace stage5_nonblocking

@@ -1,0 +1,104 @@
+// stage4_bottom_up: the leaf is a coroutine; each old thread drives an event
+// loop of its own to run it.
+#include "merge_harness.hpp"
+#include "stage4_bottom_up/tail_merge.hpp"
+#include "thread_record.hpp"
+
+#include <atomic>
+#include <doctest/doctest.h>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+namespace {
+
+void merge(const common::Handles& handles, common::Seconds interval, const std::filesystem::path& output_path) {
+  stage4_bottom_up::run_threads(handles, interval, output_path);
+}
+
+int current_threads() {
+  std::ifstream status("/proc/self/status");
+  std::string key;
+  while (status >> key) {
+    if (key == "Threads:") {
+      int count = 0;
+      status >> count;
+      return count;
+    }
+  }
+  return 0;
+}
+
+int open_descriptors() {
+  int count = 0;
+  for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
+    ++count;
+  }
+  return count;
+}
+
+} // namespace
+
+TEST_CASE("confirm_merge: the book's default run") {
+  tests::check_merge(tests::book_default, merge);
+}
+TEST_CASE("confirm_merge: prefilled inputs") {
+  tests::check_merge(tests::prefilled, merge);
+}
+TEST_CASE("confirm_merge: many files") {
+  tests::check_merge(tests::many_files, merge);
+}
+TEST_CASE("confirm_merge: empty inputs") {
+  tests::check_merge(tests::empty_inputs, merge);
+}
+TEST_CASE("confirm_merge: 12 files, the prefix trap") {
+  tests::check_merge(tests::prefix_trap, merge);
+}
+
+TEST_CASE("each tail thread runs its own loop: readline on the pool, nothing on the caller's thread") {
+  tests::ThreadRecord record;
+  tests::check_merge(tests::prefilled, merge);
+  const auto readers = record.threads(common::probe::Event::readline);
+  const auto writers = record.threads(common::probe::Event::write);
+  CHECK_FALSE(readers.empty());
+  // The writes happen on the tail threads (one per input), the reads on the
+  // shared pool: no thread does both, and the caller does neither.
+  CHECK(writers.size() == static_cast<std::size_t>(tests::prefilled.files));
+  for (const auto& reader : readers) {
+    CHECK(writers.count(reader) == 0);
+  }
+  CHECK(readers.count(std::this_thread::get_id()) == 0);
+  CHECK(writers.count(std::this_thread::get_id()) == 0);
+}
+
+TEST_CASE("threads stay within one per file plus a constant, and every loop is released") {
+  // Make sure the shared default pool exists before counting.
+  asyncio::run(asyncio::run_in_executor(asyncio::default_executor(), [] {}));
+  const int threads_before = current_threads();
+  const int descriptors_before = open_descriptors();
+
+  const tests::Scenario scenario{100, 20, 0, true, 0.01};
+  std::atomic<bool> done{false};
+  std::atomic<int> peak{0};
+  std::thread sampler([&] {
+    while (!done) {
+      peak = std::max(peak.load(), current_threads());
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+  });
+  const int descriptors_with_inputs = descriptors_before + scenario.files; // the set-up's handles
+  tests::check_merge(scenario, [&](const common::Handles& handles, common::Seconds interval,
+                                   const std::filesystem::path& output_path) {
+    merge(handles, interval, output_path);
+    // Every per-thread loop is gone with its thread: no descriptor is left
+    // behind but the inputs' own handles (the book's version keeps ~4 per file).
+    CHECK(open_descriptors() == descriptors_with_inputs);
+  });
+  done = true;
+  sampler.join();
+
+  // The tail threads, plus the sampler; the pool existed before.
+  CHECK(peak <= threads_before + scenario.files + 1);
+  CHECK(current_threads() == threads_before);
+  CHECK(open_descriptors() == descriptors_before);
+}

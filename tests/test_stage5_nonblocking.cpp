@@ -1,0 +1,117 @@
+// stage5_nonblocking: no blocking system call left on the loop; the output
+// belongs to a writer thread with its own loop.
+#include "common/debug.hpp"
+#include "merge_harness.hpp"
+#include "stage3_coroutines/tail_merge.hpp"
+#include "stage5_nonblocking/tail_merge.hpp"
+#include "thread_record.hpp"
+
+#include <doctest/doctest.h>
+#include <sstream>
+
+namespace {
+
+void merge(const common::Handles& handles, common::Seconds interval, const std::filesystem::path& output_path) {
+  asyncio::run(stage5_nonblocking::run_fully_async(handles, interval, output_path));
+}
+
+void merge_stage3(const common::Handles& handles, common::Seconds interval, const std::filesystem::path& output_path) {
+  asyncio::run(stage3_coroutines::run_tasks(handles, interval, output_path));
+}
+
+// The longest time the loop was held while `run` merged a few prefilled
+// lines, each output write taking 100 ms.
+common::debug::Milliseconds longest_stall_with_slow_writes(const common::MergeFunction& run) {
+  common::debug::configure({true, common::debug::Milliseconds(1000), common::debug::Milliseconds(100), "test"});
+  tests::check_merge({2, 3, 0, true, 0.01}, run);
+  const auto stall = common::debug::longest_stall();
+  common::debug::configure({});
+  REQUIRE(stall.has_value());
+  return *stall;
+}
+
+} // namespace
+
+TEST_CASE("confirm_merge: the book's default run") {
+  tests::check_merge(tests::book_default, merge);
+}
+TEST_CASE("confirm_merge: prefilled inputs") {
+  tests::check_merge(tests::prefilled, merge);
+}
+TEST_CASE("confirm_merge: many files") {
+  tests::check_merge(tests::many_files, merge);
+}
+TEST_CASE("confirm_merge: empty inputs") {
+  tests::check_merge(tests::empty_inputs, merge);
+}
+TEST_CASE("confirm_merge: 12 files, the prefix trap") {
+  tests::check_merge(tests::prefix_trap, merge);
+}
+
+TEST_CASE("no output write runs on the loop's thread: all of them run on one writer thread") {
+  tests::ThreadRecord record;
+  tests::check_merge(tests::prefilled, merge);
+  const auto writers = record.threads(common::probe::Event::write);
+  CHECK(writers.size() == 1);
+  CHECK(writers.count(std::this_thread::get_id()) == 0);
+  CHECK(record.threads(common::probe::Event::readline).count(std::this_thread::get_id()) == 0);
+}
+
+TEST_CASE("with 100 ms writes, stage 3's loop stalls and stage 5's does not") {
+  // The margins are wide on purpose: the machine may be busy.
+  CHECK(longest_stall_with_slow_writes(merge_stage3).count() >= 80);
+  CHECK(longest_stall_with_slow_writes(merge).count() < 20);
+}
+
+namespace {
+
+asio::awaitable<std::string> write_too_much(stage5_nonblocking::WriteThread& output) {
+  co_await output.start();
+  std::string error;
+  try {
+    // More than the output buffers (64 KiB): the write that fills the buffer
+    // flushes it, on the writer thread, and fails there.
+    for (int i = 0; i < 2000; ++i) {
+      co_await output.write(std::string(99, 'x') + "\n");
+    }
+  } catch (const std::exception& e) {
+    error = e.what();
+  }
+  co_return error;
+}
+
+asio::awaitable<void> start_and_stop(stage5_nonblocking::WriteThread& output) {
+  co_await output.start();
+  co_await output.stop();
+}
+
+} // namespace
+
+TEST_CASE("a write error on the writer thread reaches the awaiting coroutine") {
+  stage5_nonblocking::WriteThread output("/dev/full");
+  CHECK(asyncio::run(write_too_much(output)) == "/dev/full: cannot write: No space left on device");
+}
+
+TEST_CASE("an error of the last flush reaches the caller of stop()") {
+  asyncio::run([]() -> asio::awaitable<void> {
+    stage5_nonblocking::WriteThread output("/dev/full");
+    co_await output.start();
+    co_await output.write("one line\n");
+    CHECK_THROWS_WITH(co_await output.stop(), "/dev/full: cannot write: No space left on device");
+  }());
+}
+
+TEST_CASE("an output that cannot be opened fails start()") {
+  stage5_nonblocking::WriteThread output("/nonexistent/dir/x");
+  CHECK_THROWS_WITH(asyncio::run(start_and_stop(output)),
+                    "/nonexistent/dir/x: cannot open for writing: No such file or directory");
+}
+
+TEST_CASE("the program exits non-zero with one message when the output is a full disk") {
+  std::ostringstream out;
+  std::ostringstream err;
+  const char* argv[] = {"stage5_nonblocking", "--output", "/dev/full", "--prefill"};
+  const int code = common::stage_main(4, argv, "stage5_nonblocking", merge, out, err);
+  CHECK(code == 1);
+  CHECK(err.str() == "stage5_nonblocking: error: /dev/full: cannot write: No space left on device\n");
+}
