@@ -51,7 +51,7 @@ StallWatch::StallWatch(asio::io_context& loop) {
 
 void StallWatch::stop() {
   if (state_ && !state_->stopped) {
-    state_->beat(); // the last callback may have held the loop too
+    state_->beat();         // the last callback may have held the loop too
     state_->stopped = true; // the heartbeat may be queued already: cancel() cannot stop that one
     state_->timer.cancel();
   }
