@@ -1,5 +1,8 @@
 #include "tail_merge.hpp"
 
+#include "common/output.hpp"
+
+#include <optional>
 #include <vector>
 
 namespace stage5_nonblocking {
@@ -80,10 +83,10 @@ asio::awaitable<void> tail_async(common::Handle handle, common::Seconds interval
 
 asio::awaitable<void> run_fully_async(common::Handles handles, common::Seconds interval,
                                       std::filesystem::path output_path) {
-  WriteThread output(output_path);
-  // The book's `async with`: start() before the tails, stop() after them,
-  // also when a tail throws.
-  co_await asyncio::async_with(output, [&](WriteThread& output) -> asio::awaitable<void> {
+  // The book's `async with WriteThread(output_path) as output:` start()
+  // before the tails, stop() after them, also when a tail throws.
+  WriteThread writer(output_path);
+  co_await asyncio::async_with(writer, [&](WriteThread& output) -> asio::awaitable<void> {
     auto write = [&](std::string data) { return output.write(std::move(data)); };
 
     std::vector<asio::awaitable<void>> tasks;
