@@ -81,7 +81,7 @@ asio::awaitable<void> gather(std::vector<asio::awaitable<void>> tasks) {
 }
 
 asio::awaitable<void> sleep(common::Seconds interval) {
-  common::probe::Span span(common::probe::Event::wait);
+  common::probe::Span span(common::probe::Event::wait, common::probe::Span::Mode::suspends);
   asio::steady_timer timer(co_await asio::this_coro::executor,
                            std::chrono::duration_cast<asio::steady_timer::duration>(interval));
   co_await timer.async_wait(asio::use_awaitable);

@@ -12,6 +12,7 @@
 // other executor, as run_in_executor() does.
 #pragma once
 
+#include "common/probe.hpp"
 #include "common/thread_name.hpp"
 #include "common/wait.hpp"
 
@@ -91,6 +92,8 @@ asio::thread_pool& default_executor();
 namespace detail {
 template <class Fn, class... Args>
 auto call(Fn fn, Args... args) -> asio::awaitable<std::invoke_result_t<Fn&, Args&...>> {
+  common::name_pool_thread();
+  common::probe::Span span(common::probe::Event::pool_task);
   if constexpr (std::is_void_v<std::invoke_result_t<Fn&, Args&...>>) {
     std::invoke(fn, args...);
     co_return;

@@ -25,6 +25,7 @@ std::optional<Options> parse_command_line(int argc, const char* const argv[], st
   double interval = options.interval.count();
   double write_interval = options.write_interval.count();
   std::string output;
+  std::string trace;
 
   po::options_description described("Tail every input and merge its new lines into one output file");
   described.add_options()                                                                                //
@@ -41,7 +42,9 @@ std::optional<Options> parse_command_line(int argc, const char* const argv[], st
        "report each time an event loop was held longer than --slow-threshold, like asyncio's debug mode")  //
       ("slow-threshold", po::value(&options.slow_threshold_ms), "milliseconds; see --debug (default 100)") //
       ("slow-write", po::value(&options.slow_write_ms),
-       "every output write takes this many milliseconds, as on a slow disk (default 0)");
+       "every output write takes this many milliseconds, as on a slow disk (default 0)") //
+      ("trace", po::value(&trace),
+       "write a trace of the run to this file (Chrome Trace Event Format: open it in ui.perfetto.dev)");
 
   po::variables_map vm;
   try {
@@ -71,15 +74,19 @@ std::optional<Options> parse_command_line(int argc, const char* const argv[], st
   }
   if (!output.empty()) {
     options.output = output;
-    check_output_path(options.output);
+    check_output_path("--output", options.output);
+  }
+  if (!trace.empty()) {
+    options.trace = trace;
+    check_output_path("--trace", options.trace);
   }
   return options;
 }
 
-void check_output_path(const std::filesystem::path& path) {
+void check_output_path(const char* option, const std::filesystem::path& path) {
   namespace fs = std::filesystem;
   std::error_code ec;
-  const std::string name = "--output " + path.string();
+  const std::string name = option + (" " + path.string());
   if (fs::is_directory(path, ec)) {
     throw UsageError(name + ": is a directory");
   }

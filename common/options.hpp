@@ -23,6 +23,7 @@ struct Options {
   bool debug = false;           // --debug: report each time an event loop was held too long
   int slow_threshold_ms = 100;  // --slow-threshold: what "too long" is
   int slow_write_ms = 0;        // --slow-write: every output write takes this long (a slow disk)
+  std::filesystem::path trace;  // --trace: write a Chrome trace of the run here
 };
 
 // A bad command line; what() names the option and the reason, on one line.
@@ -36,7 +37,8 @@ public:
 // summary shows it, so the run can be repeated).
 std::optional<Options> parse_command_line(int argc, const char* const argv[], std::ostream& out);
 
-// Throws UsageError unless `path` can be created or overwritten as a file.
-void check_output_path(const std::filesystem::path& path);
+// Throws UsageError unless `path` can be created or overwritten as a file;
+// the message names `option` ("--output") and the path.
+void check_output_path(const char* option, const std::filesystem::path& path);
 
 } // namespace common

@@ -44,6 +44,9 @@ void OutputFile::write(std::string_view data) {
     std::this_thread::sleep_for(slow); // --slow-write: a slow disk, the write blocks its thread
   }
   buffer_.append(data);
+  if (trace::enabled()) {
+    trace::instant("line merged");
+  }
   if (buffer_.size() >= buffer_size) {
     flush();
   }

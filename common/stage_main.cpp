@@ -5,6 +5,7 @@
 #include "options.hpp"
 #include "simulation.hpp"
 #include "thread_name.hpp"
+#include "trace.hpp"
 
 #include <chrono>
 #include <condition_variable>
@@ -97,9 +98,17 @@ int stage_main(int argc, const char* const argv[], std::string_view stage_name, 
     Setup setup(*options);
     output_path = setup.output_path();
     PeakThreads threads;
+    if (!options->trace.empty()) {
+      trace::start();
+    }
     const auto start = std::chrono::steady_clock::now();
     merge(setup.handles(), options->interval, setup.output_path());
-    const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start;
+    const auto end = std::chrono::steady_clock::now();
+    const std::chrono::duration<double> elapsed = end - start;
+    if (!options->trace.empty()) {
+      trace::complete("merge", start, end); // the main thread's track spans the whole run
+      trace::write(options->trace, stage_name);
+    }
     const int peak_threads = threads.stop();
     setup.join_writers();
     const MergeCheck check = confirm_merge(setup.input_paths(), setup.output_path());

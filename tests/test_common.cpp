@@ -358,6 +358,9 @@ TEST_CASE("command line: each bad option is one line naming it, and exit code 2"
       {{"--output", "/nonexistent/dir/x"},
        "stage_test: --output /nonexistent/dir/x: directory /nonexistent/dir does not exist\n"},
       {{"--output", "/tmp"}, "stage_test: --output /tmp: is a directory\n"},
+      {{"--trace", "/nonexistent/t.json"},
+       "stage_test: --trace /nonexistent/t.json: directory /nonexistent does not exist\n"},
+      {{"--slow-write", "-5"}, "stage_test: --slow-write: must be between 0 and 60000 milliseconds (got -5)\n"},
   };
   for (const auto& c : cases) {
     CAPTURE(c.message);

@@ -4,11 +4,15 @@
 #include "stage4_bottom_up/tail_merge.hpp"
 #include "thread_record.hpp"
 
+#include <array>
 #include <atomic>
+#include <cstdlib>
+#include <cstring>
 #include <doctest/doctest.h>
+#include <fcntl.h>
 #include <filesystem>
-#include <fstream>
 #include <thread>
+#include <unistd.h>
 
 namespace {
 
@@ -16,17 +20,14 @@ void merge(const common::Handles& handles, common::Seconds interval, const std::
   stage4_bottom_up::run_threads(handles, interval, output_path);
 }
 
+// Reads the thread count through a descriptor opened once, so that sampling
+// it does not itself open and close descriptors while they are counted.
 int current_threads() {
-  std::ifstream status("/proc/self/status");
-  std::string key;
-  while (status >> key) {
-    if (key == "Threads:") {
-      int count = 0;
-      status >> count;
-      return count;
-    }
-  }
-  return 0;
+  static const int status = ::open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+  std::array<char, 8192> buffer{};
+  const auto n = ::pread(status, buffer.data(), buffer.size() - 1, 0);
+  const char* line = n > 0 ? std::strstr(buffer.data(), "\nThreads:") : nullptr;
+  return line != nullptr ? std::atoi(line + 9) : 0;
 }
 
 int open_descriptors() {
@@ -72,7 +73,9 @@ TEST_CASE("each tail thread runs its own loop: readline on the pool, nothing on 
 }
 
 TEST_CASE("threads stay within one per file plus a constant, and every loop is released") {
-  // Make sure the shared default pool exists before counting.
+  // Make sure the shared default pool, and the sampler's descriptor, exist
+  // before counting.
+  current_threads();
   asyncio::run(asyncio::run_in_executor(asyncio::default_executor(), [] {}));
   const int threads_before = current_threads();
   const int descriptors_before = open_descriptors();
