@@ -75,9 +75,11 @@ template <class T> T run_until_complete(asio::io_context& loop, asio::awaitable<
 }
 
 // asyncio.run(main()): runs `main` to completion on a fresh event loop on the
-// calling thread; the loop is gone when it returns.
+// calling thread; the loop is gone when it returns. The loop is created with
+// concurrency hint 1 (only this thread runs it), which spares Asio some
+// locking; other threads may still post to it.
 template <class T> T run(asio::awaitable<T> main) {
-  asio::io_context loop;
+  asio::io_context loop(1);
   return run_until_complete(loop, std::move(main));
 }
 

@@ -108,4 +108,17 @@ std::string readline(const Handle& handle) {
   }
 }
 
+std::optional<std::string> buffered_line(const Handle& handle) {
+  InputHandle& h = *handle;
+  const auto newline = h.buffer_.find('\n', h.scanned_);
+  if (newline == std::string::npos) {
+    h.scanned_ = h.buffer_.size();
+    return std::nullopt;
+  }
+  probe::Span span(probe::Event::buffered_line);
+  std::string line(h.buffer_, h.line_start_, newline + 1 - h.line_start_);
+  h.line_start_ = h.scanned_ = newline + 1;
+  return line;
+}
+
 } // namespace common

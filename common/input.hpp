@@ -13,6 +13,7 @@
 #include <atomic>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <sys/types.h>
@@ -46,6 +47,7 @@ public:
 
 private:
   friend std::string readline(const std::shared_ptr<InputHandle>& handle);
+  friend std::optional<std::string> buffered_line(const std::shared_ptr<InputHandle>& handle);
 
   std::filesystem::path path_;
   int fd_ = -1;
@@ -77,5 +79,12 @@ Handle open_input(const std::filesystem::path& path);
 // Only one thread may call readline() on a handle at a time (every stage
 // reads a handle from one tail), but that thread may change between calls.
 std::string readline(const Handle& handle);
+
+// The next complete line if readline() has already read it into memory,
+// and nothing otherwise. Never makes a system call and never blocks, so a
+// coroutine may call it on its loop: only when it returns nothing is a trip
+// to the thread pool for readline() worth its cost. One read() brings in
+// 8 KiB, a few hundred lines of a typical log.
+std::optional<std::string> buffered_line(const Handle& handle);
 
 } // namespace common

@@ -12,6 +12,8 @@ const char* name(Event event) {
   switch (event) {
   case Event::readline:
     return "readline";
+  case Event::buffered_line:
+    return "line from memory";
   case Event::wait:
     return "waiting for data";
   case Event::write:

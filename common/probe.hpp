@@ -11,7 +11,7 @@
 
 namespace common::probe {
 
-enum class Event { readline, wait, write, pool_task };
+enum class Event { readline, buffered_line, wait, write, pool_task };
 
 // Called on the thread doing the work, once when it starts (begin == true)
 // and once when it ends, including when it ends with an exception.

@@ -29,7 +29,12 @@ asio::awaitable<void> tail_async(common::Handle handle, common::Seconds interval
     // catches NoNewData into an empty optional and acts after the try.
     std::optional<std::string> line;
     try {
-      line = co_await asyncio::run_in_executor(asyncio::default_executor(), common::readline, handle);
+      // A line already read into memory costs no system call: take it here
+      // rather than pay a round trip to the pool for it.
+      line = common::buffered_line(handle);
+      if (!line) {
+        line = co_await asyncio::run_in_executor(asyncio::default_executor(), common::readline, handle);
+      }
     } catch (const common::NoNewData&) {
     }
     if (line) {

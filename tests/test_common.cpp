@@ -421,3 +421,15 @@ TEST_CASE("stage main: a failing run is one error line, exit 1, and no output le
   CHECK(result.err == "stage_test: error: " + output + ": cannot write: disk on fire\n");
   CHECK_FALSE(fs::exists(output));
 }
+
+TEST_CASE("buffered_line: hands out lines readline already read, never a partial one") {
+  TempDir dir;
+  write_file(dir.path / "in", "one\ntwo\nthr");
+  auto handle = common::open_input(dir.path / "in");
+  CHECK_FALSE(common::buffered_line(handle).has_value()); // nothing read yet
+  CHECK(common::readline(handle) == "one\n");             // reads the whole file into memory
+  append(dir.path / "in", "ee\n");
+  CHECK(common::buffered_line(handle) == "two\n");
+  CHECK_FALSE(common::buffered_line(handle).has_value()); // "thr" is partial, and the rest is not read yet
+  CHECK(common::readline(handle) == "three\n");
+}

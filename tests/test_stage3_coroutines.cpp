@@ -39,6 +39,8 @@ TEST_CASE("no readline runs on the loop's thread, and every write does") {
   CHECK_FALSE(readers.empty());
   CHECK(readers.count(loop) == 0);
   CHECK(record.threads(common::probe::Event::write) == std::set{loop});
+  // Lines already in memory are taken on the loop, without a trip to the pool.
+  CHECK(record.threads(common::probe::Event::buffered_line) == std::set{loop});
   // The waiting between polls is a timer on the loop, not a sleeping thread.
   CHECK(record.threads(common::probe::Event::wait) == std::set{loop});
 }
