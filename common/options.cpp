@@ -26,6 +26,9 @@ std::optional<Options> parse_command_line(int argc, const char* const argv[], st
   double write_interval = options.write_interval.count();
   std::string output;
   std::string trace;
+  std::string stats;
+  std::string inputs_dir;
+  double hold = 0;
 
   po::options_description described("Tail every input and merge its new lines into one output file");
   described.add_options()                                                                                //
@@ -44,7 +47,10 @@ std::optional<Options> parse_command_line(int argc, const char* const argv[], st
       ("slow-write", po::value(&options.slow_write_ms),
        "every output write takes this many milliseconds, as on a slow disk (default 0)") //
       ("trace", po::value(&trace),
-       "write a trace of the run to this file (Chrome Trace Event Format: open it in ui.perfetto.dev)");
+       "write a trace of the run to this file (Chrome Trace Event Format: open it in ui.perfetto.dev)")              //
+      ("stats", po::value(&stats), "write the run's figures to this file as JSON (used by ./workshop bench)")        //
+      ("inputs-dir", po::value(&inputs_dir), "write the input files into this new or empty directory and keep them") //
+      ("hold", po::value(&hold), "seconds the writers keep their files open after their last line (default 0)");
 
   po::variables_map vm;
   try {
@@ -79,6 +85,20 @@ std::optional<Options> parse_command_line(int argc, const char* const argv[], st
   if (!trace.empty()) {
     options.trace = trace;
     check_output_path("--trace", options.trace);
+  }
+  if (!stats.empty()) {
+    options.stats = stats;
+    check_output_path("--stats", options.stats);
+  }
+  require(hold >= 0 && hold <= 3600, "--hold", "must be between 0 and 3600 seconds", hold);
+  options.hold = Seconds(hold);
+  if (!inputs_dir.empty()) {
+    options.inputs_dir = inputs_dir;
+    std::error_code ec;
+    if (std::filesystem::exists(options.inputs_dir, ec) && (!std::filesystem::is_directory(options.inputs_dir, ec) ||
+                                                            !std::filesystem::is_empty(options.inputs_dir, ec))) {
+      throw UsageError("--inputs-dir " + inputs_dir + ": must be a new or empty directory");
+    }
   }
   return options;
 }

@@ -1,6 +1,7 @@
 #include "output.hpp"
 
 #include "debug.hpp"
+#include "latency.hpp"
 #include "probe.hpp"
 #include "thread_name.hpp"
 
@@ -46,6 +47,9 @@ void OutputFile::write(std::string_view data) {
   buffer_.append(data);
   if (trace::enabled()) {
     trace::instant("line merged");
+  }
+  if (latency::enabled()) {
+    latency::arrived(data);
   }
   if (buffer_.size() >= buffer_size) {
     flush();

@@ -1,7 +1,9 @@
 #include "simulation.hpp"
 
+#include "latency.hpp"
 #include "thread_name.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstdio>
@@ -63,20 +65,27 @@ fs::path make_temporary_directory() {
 // if even that is not enough, instead of failing halfway through a run.
 void ensure_descriptors(const Options& options) {
   const rlim_t reserve = 64; // stdio, the output, the loops' own descriptors
-  const rlim_t needed = static_cast<rlim_t>(options.files) * (options.prefill ? 1 : 2) + reserve;
+  const auto files = static_cast<rlim_t>(options.files);
+  // What the inputs need for sure: a handle each, and a writer each while
+  // writing. Stage 4 also gives each input an event loop, a few descriptors
+  // more, so ask for room for that too when the hard limit allows it.
+  const rlim_t needed = files * (options.prefill ? 1 : 2) + reserve;
+  const rlim_t wanted = files * 5 + reserve;
   rlimit limit{};
-  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= needed) {
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= wanted) {
     return;
   }
-  if (limit.rlim_max == RLIM_INFINITY || limit.rlim_max >= needed) {
-    limit.rlim_cur = needed;
-    if (::setrlimit(RLIMIT_NOFILE, &limit) == 0) {
-      return;
-    }
+  const rlim_t raised = limit.rlim_max == RLIM_INFINITY ? wanted : std::min(wanted, limit.rlim_max);
+  if (raised > limit.rlim_cur) {
+    limit.rlim_cur = raised;
+    ::setrlimit(RLIMIT_NOFILE, &limit);
+    ::getrlimit(RLIMIT_NOFILE, &limit);
   }
-  throw std::runtime_error("--files " + std::to_string(options.files) + ": needs about " + std::to_string(needed) +
-                           " open files, but this process may open only " + std::to_string(limit.rlim_max) +
-                           " (see ulimit -n)");
+  if (limit.rlim_cur < needed) {
+    throw std::runtime_error("--files " + std::to_string(options.files) + ": needs about " + std::to_string(needed) +
+                             " open files, but this process may open only " + std::to_string(limit.rlim_cur) +
+                             " (see ulimit -n)");
+  }
 }
 
 } // namespace
@@ -106,6 +115,9 @@ void write_random_data(const fs::path& path, int write_count, Seconds interval, 
     }
     line += '\n';
     if (interval.count() > 0) {
+      if (latency::enabled()) {
+        latency::written(path.native(), i);
+      }
       write_all(fd, path, line); // flushed at once: a reader may be waiting for it
     } else {
       pending += line;
@@ -120,7 +132,17 @@ void write_random_data(const fs::path& path, int write_count, Seconds interval, 
 
 Setup::Setup(const Options& options) {
   ensure_descriptors(options);
-  directory_ = make_temporary_directory();
+  if (options.inputs_dir.empty()) {
+    directory_ = make_temporary_directory();
+  } else {
+    directory_ = options.inputs_dir;
+    remove_directory_ = false;
+    std::error_code ec;
+    std::filesystem::create_directories(directory_, ec);
+    if (ec) {
+      throw std::runtime_error(directory_.string() + ": cannot create the directory: " + ec.message());
+    }
+  }
   try {
     output_path_ = options.output.empty() ? directory_ / "merged" : options.output;
     for (int i = 0; i < options.files; ++i) {
@@ -135,11 +157,16 @@ Setup::Setup(const Options& options) {
     for (const auto& path : input_paths_) {
       handles_.push_back(open_input(path));
     }
+    if (!options.stats.empty() && !options.prefill) {
+      latency::start(input_paths_, options.lines); // --stats with live writers: how late each line arrives
+    }
     start_write_threads(options);
   } catch (...) {
     stop_write_threads();
-    std::error_code ignored;
-    fs::remove_all(directory_, ignored);
+    if (remove_directory_) {
+      std::error_code ignored;
+      fs::remove_all(directory_, ignored);
+    }
     throw;
   }
 }
@@ -153,17 +180,20 @@ void Setup::start_write_threads(const Options& options) {
       handles_[i]->close();
       continue;
     }
-    writers_.emplace_back([this, i, seed, lines = options.lines, interval = options.write_interval] {
-      set_thread_name("sim-" + std::to_string(i));
-      try {
-        write_random_data(input_paths_[i], lines, interval, seed);
-      } catch (const boost::thread_interrupted&) {
-        // Stopped by ~Setup after an error elsewhere: not an error of its own.
-      } catch (...) {
-        errors_[i] = std::current_exception();
-      }
-      handles_[i]->close(); // whatever happened, this file gets no more data
-    });
+    writers_.emplace_back(
+        [this, i, seed, lines = options.lines, interval = options.write_interval, hold = options.hold] {
+          set_thread_name("sim-" + std::to_string(i));
+          try {
+            write_random_data(input_paths_[i], lines, interval, seed);
+            // --hold: the file stays open, with nothing new in it (the idle run)
+            boost::this_thread::sleep_for(boost::chrono::duration<double>(hold.count()));
+          } catch (const boost::thread_interrupted&) {
+            // Stopped by ~Setup after an error elsewhere: not an error of its own.
+          } catch (...) {
+            errors_[i] = std::current_exception();
+          }
+          handles_[i]->close(); // whatever happened, this file gets no more data
+        });
   }
 }
 
@@ -194,8 +224,10 @@ void Setup::stop_write_threads() {
 Setup::~Setup() {
   stop_write_threads();
   handles_.clear();
-  std::error_code ignored;
-  fs::remove_all(directory_, ignored);
+  if (remove_directory_) {
+    std::error_code ignored;
+    fs::remove_all(directory_, ignored);
+  }
 }
 
 } // namespace common

@@ -23,7 +23,7 @@ namespace common {
 void write_random_data(const std::filesystem::path& path, int write_count, Seconds interval, std::uint64_t seed);
 
 // Everything a run needs: a temporary directory (removed again by the
-// destructor) with one empty file per input, a handle on each, a writer per
+// destructor; --inputs-dir names one that is kept) with one empty file per input, a handle on each, a writer per
 // file, and the output path.
 //
 // Unlike the book's one-second timer, a handle is closed when its writer has
@@ -50,6 +50,7 @@ private:
   void stop_write_threads();
 
   std::filesystem::path directory_;
+  bool remove_directory_ = true;
   std::vector<std::filesystem::path> input_paths_;
   Handles handles_;
   std::filesystem::path output_path_;

@@ -2,16 +2,19 @@
 
 #include "confirm_merge.hpp"
 #include "debug.hpp"
+#include "latency.hpp"
 #include "options.hpp"
 #include "simulation.hpp"
 #include "thread_name.hpp"
 #include "trace.hpp"
 
+#include <boost/json.hpp>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
 #include <fstream>
 #include <mutex>
+#include <sys/resource.h>
 #include <thread>
 
 namespace common {
@@ -67,6 +70,32 @@ private:
   std::thread sampler_;
 };
 
+double cpu_seconds() {
+  rusage usage{};
+  ::getrusage(RUSAGE_SELF, &usage);
+  auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
+double peak_rss_mib() {
+  rusage usage{};
+  ::getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_maxrss) / 1024.0; // Linux reports KiB
+}
+
+void write_stats(const std::filesystem::path& file, boost::json::object stats,
+                 std::optional<debug::Milliseconds> longest_stall) {
+  if (longest_stall) {
+    stats["longest_stall_ms"] = longest_stall->count();
+  }
+  std::ofstream out(file, std::ios::trunc);
+  out << stats << '\n';
+  out.close();
+  if (!out) {
+    throw std::runtime_error(file.string() + ": cannot write the figures");
+  }
+}
+
 void remove_failed_output(const std::filesystem::path& path) {
   std::error_code ec;
   if (std::filesystem::is_regular_file(path, ec)) {
@@ -101,9 +130,12 @@ int stage_main(int argc, const char* const argv[], std::string_view stage_name, 
     if (!options->trace.empty()) {
       trace::start();
     }
+    const double cpu_before = cpu_seconds();
     const auto start = std::chrono::steady_clock::now();
     merge(setup.handles(), options->interval, setup.output_path());
     const auto end = std::chrono::steady_clock::now();
+    const double cpu = cpu_seconds() - cpu_before;
+    const auto latency = latency::stop();
     const std::chrono::duration<double> elapsed = end - start;
     if (!options->trace.empty()) {
       trace::complete("merge", start, end); // the main thread's track spans the whole run
@@ -123,6 +155,23 @@ int stage_main(int argc, const char* const argv[], std::string_view stage_name, 
       out << ", no event loop to watch";
     }
     out << ", confirm_merge " << (check.ok ? "OK" : "FAILED") << std::endl;
+    if (!options->stats.empty()) {
+      write_stats(options->stats,
+                  {{"stage", stage_name},
+                   {"files", options->files},
+                   {"lines", check.lines},
+                   {"prefill", options->prefill},
+                   {"seconds", elapsed.count()},
+                   {"lines_per_second", static_cast<double>(check.lines) / elapsed.count()},
+                   {"peak_threads", peak_threads},
+                   {"peak_rss_mib", peak_rss_mib()},
+                   {"cpu_seconds", cpu},
+                   {"latency_lines", latency.lines},
+                   {"latency_median_ms", latency.median_ms},
+                   {"latency_p99_ms", latency.p99_ms},
+                   {"confirm_merge", check.ok}},
+                  debug::longest_stall());
+    }
     if (!check.ok) {
       err << stage_name << ": confirm_merge: " << check.message << '\n';
       return 1;

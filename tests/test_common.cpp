@@ -433,3 +433,56 @@ TEST_CASE("buffered_line: hands out lines readline already read, never a partial
   CHECK_FALSE(common::buffered_line(handle).has_value()); // "thr" is partial, and the rest is not read yet
   CHECK(common::readline(handle) == "three\n");
 }
+
+TEST_CASE("stage main: --stats writes the run's figures as JSON, with latency for live writers") {
+  TempDir dir;
+  const std::string stats = (dir.path / "stats.json").string();
+  const auto result = run_main({"--files", "2", "--lines", "5", "--write-interval", "0.001", "--stats", stats.c_str()},
+                               [](const common::Handles& handles, common::Seconds, const fs::path& output_path) {
+                                 common::OutputFile out(output_path);
+                                 for (const auto& handle : handles) {
+                                   while (!handle->closed()) {
+                                     try {
+                                       out.write(common::readline(handle));
+                                     } catch (const common::NoNewData&) {
+                                     }
+                                   }
+                                 }
+                                 out.close();
+                               });
+  CHECK(result.code == 0);
+  const std::string json = read_file(stats);
+  CAPTURE(json);
+  for (const char* key : {"\"stage\":\"stage_test\"", "\"files\":2", "\"lines\":10", "\"latency_lines\":10",
+                          "\"peak_rss_mib\":", "\"cpu_seconds\":", "\"confirm_merge\":true"}) {
+    CHECK_MESSAGE(json.find(key) != std::string::npos, key);
+  }
+}
+
+TEST_CASE("simulation: --inputs-dir keeps the inputs, --hold keeps them open") {
+  TempDir dir;
+  common::Options options;
+  options.files = 2;
+  options.lines = 1;
+  options.write_interval = common::Seconds(0);
+  options.hold = common::Seconds(0.05);
+  options.inputs_dir = dir.path / "inputs";
+  {
+    const auto start = std::chrono::steady_clock::now();
+    common::Setup setup(options);
+    for (const auto& handle : setup.handles()) {
+      while (!handle->closed()) {
+        try {
+          common::readline(handle);
+        } catch (const common::NoNewData&) {
+          std::this_thread::yield();
+        }
+      }
+    }
+    CHECK(std::chrono::steady_clock::now() - start >= std::chrono::milliseconds(50));
+  }
+  CHECK(fs::exists(dir.path / "inputs" / "0"));
+  CHECK(fs::exists(dir.path / "inputs" / "1"));
+  CHECK(run_main({"--inputs-dir", (dir.path / "inputs").c_str()}).err ==
+        "stage_test: --inputs-dir " + (dir.path / "inputs").string() + ": must be a new or empty directory\n");
+}

@@ -1,0 +1,100 @@
+#include "latency.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+namespace common::latency {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct PathHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+};
+
+std::atomic<bool> enabled_{false};
+int lines_ = 0;
+std::unordered_map<std::string, std::size_t, PathHash, std::equal_to<>> inputs_;
+// When each line was written, in nanoseconds of the steady clock; atomic
+// because the writer and the thread that merges the line never synchronise
+// except through the file itself.
+std::unique_ptr<std::atomic<Clock::rep>[]> written_;
+std::mutex arrived_mutex_;
+std::vector<double> latencies_ms_;
+
+} // namespace
+
+void start(const std::vector<std::filesystem::path>& inputs, int lines) {
+  inputs_.clear();
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    inputs_.emplace(inputs[i].string(), i);
+  }
+  lines_ = lines;
+  written_ = std::make_unique<std::atomic<Clock::rep>[]>(inputs.size() * static_cast<std::size_t>(lines));
+  latencies_ms_.clear();
+  latencies_ms_.reserve(inputs.size() * static_cast<std::size_t>(lines));
+  enabled_ = true;
+}
+
+bool enabled() noexcept {
+  return enabled_.load(std::memory_order_relaxed);
+}
+
+void written(std::string_view path, int index) {
+  const auto input = inputs_.find(path);
+  if (input != inputs_.end() && index >= 0 && index < lines_) {
+    written_[input->second * static_cast<std::size_t>(lines_) + static_cast<std::size_t>(index)].store(
+        Clock::now().time_since_epoch().count(), std::memory_order_relaxed);
+  }
+}
+
+void arrived(std::string_view line) {
+  const auto now = Clock::now().time_since_epoch().count();
+  // "<path>-<index>-<letters>\n": the index sits between the last two '-'.
+  const auto last = line.rfind('-');
+  const auto before = last == std::string_view::npos || last == 0 ? std::string_view::npos : line.rfind('-', last - 1);
+  if (before == std::string_view::npos) {
+    return;
+  }
+  const auto input = inputs_.find(line.substr(0, before));
+  const int index = std::atoi(std::string(line.substr(before + 1, last - before - 1)).c_str());
+  if (input == inputs_.end() || index < 0 || index >= lines_) {
+    return;
+  }
+  const auto at = written_[input->second * static_cast<std::size_t>(lines_) + static_cast<std::size_t>(index)].load(
+      std::memory_order_relaxed);
+  if (at == 0) {
+    return;
+  }
+  std::lock_guard lock(arrived_mutex_);
+  latencies_ms_.push_back(std::chrono::duration<double, std::milli>(Clock::duration(now - at)).count());
+}
+
+Summary stop() {
+  enabled_ = false;
+  std::lock_guard lock(arrived_mutex_);
+  Summary summary;
+  summary.lines = latencies_ms_.size();
+  if (latencies_ms_.empty()) {
+    return summary;
+  }
+  auto at = [&](double fraction) {
+    const auto k = static_cast<std::size_t>(fraction * static_cast<double>(latencies_ms_.size() - 1));
+    std::nth_element(latencies_ms_.begin(), latencies_ms_.begin() + static_cast<std::ptrdiff_t>(k),
+                     latencies_ms_.end());
+    return latencies_ms_[k];
+  };
+  summary.median_ms = at(0.5);
+  summary.p99_ms = at(0.99);
+  return summary;
+}
+
+} // namespace common::latency
