@@ -2,9 +2,13 @@
 
 #include "debug.hpp"
 #include "probe.hpp"
+#include "shutdown.hpp"
 #include "thread_name.hpp"
 
+#include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <csignal>
+#include <pthread.h>
 
 namespace asyncio {
 
@@ -58,6 +62,50 @@ void StallWatch::stop() {
 }
 
 StallWatch::~StallWatch() = default;
+
+struct LoopSignals::State {
+  asio::signal_set signals;
+
+  explicit State(asio::io_context& loop) : signals(loop, SIGINT, SIGTERM) {}
+
+  void wait() {
+    signals.async_wait([this](boost::system::error_code error, int signal) {
+      if (error) {
+        return; // stopped
+      }
+      common::shutdown::request(signal); // closes the inputs: the tails drain and end
+      wait();                            // a second signal changes nothing
+    });
+  }
+
+  static void set_blocked(bool blocked) {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    ::pthread_sigmask(blocked ? SIG_BLOCK : SIG_UNBLOCK, &set, nullptr);
+  }
+};
+
+LoopSignals::LoopSignals(asio::io_context& loop) {
+  if (common::shutdown::hand_over_to_loop()) {
+    state_ = std::make_unique<State>(loop); // installs Asio's handler first,
+    state_->wait();
+    State::set_blocked(false); // then lets the signals reach this thread
+  }
+}
+
+void LoopSignals::stop() {
+  if (state_) {
+    state_->signals.cancel();
+  }
+}
+
+LoopSignals::~LoopSignals() {
+  if (state_) {
+    State::set_blocked(true);
+  }
+}
 
 } // namespace detail
 

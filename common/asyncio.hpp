@@ -52,11 +52,32 @@ private:
   std::unique_ptr<State> state_;
 };
 
-template <class T> asio::awaitable<T> watched(asio::awaitable<T> main, StallWatch& watch) {
+// Follow mode, on the main thread: SIGINT and SIGTERM are received by this
+// loop (asio::signal_set) and end the run (see common/shutdown.hpp).
+class LoopSignals {
+public:
+  explicit LoopSignals(asio::io_context& loop);
+  ~LoopSignals();
+  LoopSignals(const LoopSignals&) = delete;
+  LoopSignals& operator=(const LoopSignals&) = delete;
+  void stop();
+
+private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+// Runs `main`, then stops the watchers, whose pending waits would otherwise
+// keep the loop running.
+template <class T> asio::awaitable<T> watched(asio::awaitable<T> main, StallWatch& watch, LoopSignals& signals) {
   struct StopOnExit {
     StallWatch& watch;
-    ~StopOnExit() { watch.stop(); }
-  } stop_on_exit{watch};
+    LoopSignals& signals;
+    ~StopOnExit() {
+      watch.stop();
+      signals.stop();
+    }
+  } stop_on_exit{watch, signals};
   co_return co_await std::move(main);
 }
 } // namespace detail
@@ -69,7 +90,8 @@ template <class T> asio::awaitable<T> watched(asio::awaitable<T> main, StallWatc
 template <class T> T run_until_complete(asio::io_context& loop, asio::awaitable<T> main) {
   common::name_loop_thread();
   detail::StallWatch watch(loop);
-  std::future<T> result = asio::co_spawn(loop, detail::watched(std::move(main), watch), asio::use_future);
+  detail::LoopSignals signals(loop);
+  std::future<T> result = asio::co_spawn(loop, detail::watched(std::move(main), watch, signals), asio::use_future);
   loop.run();
   return result.get();
 }

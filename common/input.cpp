@@ -3,10 +3,12 @@
 #include "probe.hpp"
 #include "thread_name.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
 #include <iostream>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -22,7 +24,7 @@ std::runtime_error io_error(const std::filesystem::path& path, const char* what,
 
 } // namespace
 
-InputHandle::InputHandle(std::filesystem::path path) : path_(std::move(path)) {
+InputHandle::InputHandle(std::filesystem::path path, Start start) : path_(std::move(path)) {
   fd_ = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd_ < 0) {
     throw io_error(path_, "cannot open for reading", errno);
@@ -32,6 +34,9 @@ InputHandle::InputHandle(std::filesystem::path path) : path_(std::move(path)) {
     ::close(fd_);
     throw io_error(path_, "cannot read", EISDIR);
   }
+  if (start == Start::at_end) {
+    file_offset_ = st.st_size;
+  }
 }
 
 InputHandle::~InputHandle() {
@@ -40,8 +45,29 @@ InputHandle::~InputHandle() {
   }
 }
 
-Handle open_input(const std::filesystem::path& path) {
-  return std::make_shared<InputHandle>(path);
+void reserve_descriptors(std::size_t inputs, std::size_t per_input, const std::string& what) {
+  const rlim_t reserve = 64; // stdio, the output, the loops' own descriptors
+  const rlim_t needed = static_cast<rlim_t>(inputs * per_input) + reserve;
+  const rlim_t wanted = static_cast<rlim_t>(inputs * 5) + reserve;
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= wanted) {
+    return;
+  }
+  const rlim_t raised = limit.rlim_max == RLIM_INFINITY ? wanted : std::min(wanted, limit.rlim_max);
+  if (raised > limit.rlim_cur) {
+    limit.rlim_cur = raised;
+    ::setrlimit(RLIMIT_NOFILE, &limit);
+    ::getrlimit(RLIMIT_NOFILE, &limit);
+  }
+  if (limit.rlim_cur < needed) {
+    throw std::runtime_error(what + ": needs about " + std::to_string(needed) +
+                             " open files, but this process may open only " + std::to_string(limit.rlim_cur) +
+                             " (see ulimit -n)");
+  }
+}
+
+Handle open_input(const std::filesystem::path& path, InputHandle::Start start) {
+  return std::make_shared<InputHandle>(path, start);
 }
 
 std::string readline(const Handle& handle) {
@@ -90,6 +116,27 @@ std::string readline(const Handle& handle) {
       h.buffer_.clear();
       h.scanned_ = 0;
       continue;
+    }
+    // Renamed away and a new file created at the same path (log rotation, the
+    // way tail -F follows it): the old file is read to its end, its last
+    // partial line included, then the new one from its start.
+    struct stat at_path {};
+    if (::stat(h.path_.c_str(), &at_path) == 0 && (at_path.st_ino != st.st_ino || at_path.st_dev != st.st_dev)) {
+      if (!h.buffer_.empty()) {
+        std::string line = std::move(h.buffer_);
+        line += '\n';
+        h.buffer_.clear();
+        h.scanned_ = 0;
+        return line;
+      }
+      const int fd = ::open(h.path_.c_str(), O_RDONLY | O_CLOEXEC);
+      if (fd >= 0) {
+        std::cerr << h.path_.string() << ": file replaced, following the new file from its start\n";
+        ::close(h.fd_); // only the reading thread ever uses it, and that is this one
+        h.fd_ = fd;
+        h.file_offset_ = 0;
+        continue;
+      }
     }
     if (closing && !h.buffer_.empty()) {
       std::string line = std::move(h.buffer_);

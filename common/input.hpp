@@ -30,8 +30,11 @@ public:
 
 class InputHandle {
 public:
-  // Opens `path` for reading; throws std::runtime_error naming the path.
-  explicit InputHandle(std::filesystem::path path);
+  enum class Start { at_beginning, at_end };
+
+  // Opens `path` for reading, to read from its beginning or (--from-end)
+  // only what is appended later; throws std::runtime_error naming the path.
+  explicit InputHandle(std::filesystem::path path, Start start = Start::at_beginning);
   ~InputHandle();
   InputHandle(const InputHandle&) = delete;
   InputHandle& operator=(const InputHandle&) = delete;
@@ -64,17 +67,26 @@ private:
 using Handle = std::shared_ptr<InputHandle>;
 using Handles = std::vector<Handle>;
 
-Handle open_input(const std::filesystem::path& path);
+Handle open_input(const std::filesystem::path& path, InputHandle::Start start = InputHandle::Start::at_beginning);
+
+// Makes sure the process may open enough files for `inputs` inputs that need
+// `per_input` descriptors each (and some to spare), raising the soft limit
+// up to the hard one if needed; otherwise throws std::runtime_error starting
+// with `what` and saying how many are needed and allowed. Asks for room for
+// stage 4's loops (a few descriptors each) when the hard limit allows it.
+void reserve_descriptors(std::size_t inputs, std::size_t per_input, const std::string& what);
 
 // The next complete line, with its '\n'. Throws NoNewData when no complete
 // line is there yet: a partial line is kept until its newline arrives. Once
 // the handle was closed and drained, a last line without newline is returned
 // with a '\n' added, so nothing is lost. Lines of any length and any bytes
 // (NUL, CR) pass through unchanged. If the file shrank below what was read
-// (truncated), reading restarts at its beginning, with a note on stderr.
+// (truncated), reading restarts at its beginning; if the path now names a
+// new file (renamed away and created again), the old one is read to its end
+// and then the new one from its beginning; both with a note on stderr.
 //
 // Cost: one read() per 8 KiB of input, not one per line; a poll that finds
-// nothing costs a read() and an fstat().
+// nothing costs a read(), an fstat() and a stat().
 //
 // Only one thread may call readline() on a handle at a time (every stage
 // reads a handle from one tail), but that thread may change between calls.

@@ -52,15 +52,31 @@ std::optional<Options> parse_command_line(int argc, const char* const argv[], st
       ("inputs-dir", po::value(&inputs_dir), "write the input files into this new or empty directory and keep them") //
       ("hold", po::value(&hold), "seconds the writers keep their files open after their last line (default 0)");
 
+  po::options_description follow("Following real files instead (until SIGINT or SIGTERM)");
+  follow.add_options()                                                                             //
+      ("follow", po::bool_switch(&options.follow), "merge the FILEs given after the options")      //
+      ("from-end", po::bool_switch(&options.from_end), "follow only what is appended from now on") //
+      ("append", po::bool_switch(&options.append), "add to an existing --output instead of refusing it");
+  described.add(follow);
+
+  po::options_description hidden;
+  hidden.add_options()("input", po::value<std::vector<std::string>>(), "input file");
+  po::options_description all;
+  all.add(described).add(hidden);
+  po::positional_options_description positional;
+  positional.add("input", -1);
+
   po::variables_map vm;
   try {
-    po::store(po::command_line_parser(argc, argv).options(described).run(), vm);
+    po::store(po::command_line_parser(argc, argv).options(all).positional(positional).run(), vm);
     po::notify(vm);
   } catch (const po::error& e) {
     throw UsageError(e.what());
   }
   if (vm.count("help") != 0) {
-    out << described;
+    out << "Usage: " << (argc > 0 ? argv[0] : "stage") << " [options]\n"
+        << "       " << (argc > 0 ? argv[0] : "stage") << " --follow FILE... --output PATH [options]\n\n"
+        << described;
     return std::nullopt;
   }
 
@@ -78,17 +94,36 @@ std::optional<Options> parse_command_line(int argc, const char* const argv[], st
   if (vm.count("seed") == 0) {
     options.seed = std::random_device{}();
   }
+  if (vm.count("input") != 0) {
+    if (!options.follow) {
+      throw UsageError("input files are only taken with --follow (got " +
+                       vm["input"].as<std::vector<std::string>>()[0] + ")");
+    }
+    for (const auto& input : vm["input"].as<std::vector<std::string>>()) {
+      options.inputs.emplace_back(input);
+    }
+  }
+  if (options.follow && options.inputs.empty()) {
+    throw UsageError("--follow: no input files given");
+  }
+  if (options.follow && output.empty()) {
+    throw UsageError("--follow: --output is required");
+  }
+  if ((options.from_end || options.append) && !options.follow) {
+    throw UsageError(std::string(options.from_end ? "--from-end" : "--append") + ": only with --follow");
+  }
   if (!output.empty()) {
     options.output = output;
-    check_output_path("--output", options.output);
+    // With --follow the output is checked against the inputs first (see stage_main.cpp).
+    check_output_path("--output", options.output, options.append || options.follow);
   }
   if (!trace.empty()) {
     options.trace = trace;
-    check_output_path("--trace", options.trace);
+    check_output_path("--trace", options.trace, true);
   }
   if (!stats.empty()) {
     options.stats = stats;
-    check_output_path("--stats", options.stats);
+    check_output_path("--stats", options.stats, true);
   }
   require(hold >= 0 && hold <= 3600, "--hold", "must be between 0 and 3600 seconds", hold);
   options.hold = Seconds(hold);
@@ -103,7 +138,7 @@ std::optional<Options> parse_command_line(int argc, const char* const argv[], st
   return options;
 }
 
-void check_output_path(const char* option, const std::filesystem::path& path) {
+void check_output_path(const char* option, const std::filesystem::path& path, bool may_exist) {
   namespace fs = std::filesystem;
   std::error_code ec;
   const std::string name = option + (" " + path.string());
@@ -113,6 +148,9 @@ void check_output_path(const char* option, const std::filesystem::path& path) {
   const fs::path parent = path.has_parent_path() ? path.parent_path() : fs::path(".");
   if (!fs::is_directory(parent, ec)) {
     throw UsageError(name + ": directory " + parent.string() + " does not exist");
+  }
+  if (!may_exist && fs::is_regular_file(path, ec)) {
+    throw UsageError(name + ": already exists (add --append to add to it)");
   }
   if (fs::exists(path, ec) ? ::access(path.c_str(), W_OK) != 0 : ::access(parent.c_str(), W_OK) != 0) {
     throw UsageError(name + ": permission denied");

@@ -17,6 +17,7 @@ namespace common {
 namespace {
 
 constexpr std::size_t buffer_size = 64 * 1024;
+bool append_ = false;
 
 std::runtime_error io_error(const std::filesystem::path& path, const char* what, int error) {
   return std::runtime_error(path.string() + ": " + what + ": " + std::strerror(error));
@@ -24,9 +25,13 @@ std::runtime_error io_error(const std::filesystem::path& path, const char* what,
 
 } // namespace
 
+void set_output_append(bool append) {
+  append_ = append;
+}
+
 OutputFile::OutputFile(std::filesystem::path path) : path_(std::move(path)) {
   name_thread_if_unnamed("writer");
-  fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | (append_ ? O_APPEND : O_TRUNC) | O_CLOEXEC, 0644);
   if (fd_ < 0) {
     throw io_error(path_, "cannot open for writing", errno);
   }

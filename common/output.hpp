@@ -12,9 +12,14 @@
 
 namespace common {
 
+// --append: the output files opened from now on add to an existing file
+// instead of replacing it. Set once by the shared main() before a run.
+void set_output_append(bool append);
+
 class OutputFile {
 public:
-  // Creates or truncates `path`; throws std::runtime_error naming the path.
+  // Creates or truncates `path` (or appends to it, see set_output_append);
+  // throws std::runtime_error naming the path.
   explicit OutputFile(std::filesystem::path path);
   // Closes without reporting errors (a destructor cannot throw): call close()
   // on the normal path so a failed last write is not silently dropped.

@@ -60,34 +60,6 @@ fs::path make_temporary_directory() {
   return pattern;
 }
 
-// Each input costs a descriptor for its handle, and one more while its writer
-// runs. Ask for the hard limit if the soft one is too low, and refuse clearly
-// if even that is not enough, instead of failing halfway through a run.
-void ensure_descriptors(const Options& options) {
-  const rlim_t reserve = 64; // stdio, the output, the loops' own descriptors
-  const auto files = static_cast<rlim_t>(options.files);
-  // What the inputs need for sure: a handle each, and a writer each while
-  // writing. Stage 4 also gives each input an event loop, a few descriptors
-  // more, so ask for room for that too when the hard limit allows it.
-  const rlim_t needed = files * (options.prefill ? 1 : 2) + reserve;
-  const rlim_t wanted = files * 5 + reserve;
-  rlimit limit{};
-  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= wanted) {
-    return;
-  }
-  const rlim_t raised = limit.rlim_max == RLIM_INFINITY ? wanted : std::min(wanted, limit.rlim_max);
-  if (raised > limit.rlim_cur) {
-    limit.rlim_cur = raised;
-    ::setrlimit(RLIMIT_NOFILE, &limit);
-    ::getrlimit(RLIMIT_NOFILE, &limit);
-  }
-  if (limit.rlim_cur < needed) {
-    throw std::runtime_error("--files " + std::to_string(options.files) + ": needs about " + std::to_string(needed) +
-                             " open files, but this process may open only " + std::to_string(limit.rlim_cur) +
-                             " (see ulimit -n)");
-  }
-}
-
 } // namespace
 
 void write_random_data(const fs::path& path, int write_count, Seconds interval, std::uint64_t seed) {
@@ -131,7 +103,9 @@ void write_random_data(const fs::path& path, int write_count, Seconds interval, 
 }
 
 Setup::Setup(const Options& options) {
-  ensure_descriptors(options);
+  // A handle per input, and a descriptor per writer while it writes.
+  reserve_descriptors(static_cast<std::size_t>(options.files), options.prefill ? 1 : 2,
+                      "--files " + std::to_string(options.files));
   if (options.inputs_dir.empty()) {
     directory_ = make_temporary_directory();
   } else {

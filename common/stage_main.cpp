@@ -4,17 +4,23 @@
 #include "debug.hpp"
 #include "latency.hpp"
 #include "options.hpp"
+#include "output.hpp"
+#include "shutdown.hpp"
 #include "simulation.hpp"
 #include "thread_name.hpp"
 #include "trace.hpp"
 
+#include <algorithm>
+#include <array>
 #include <boost/json.hpp>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
 #include <fstream>
+#include <map>
 #include <mutex>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <thread>
 
 namespace common {
@@ -96,6 +102,108 @@ void write_stats(const std::filesystem::path& file, boost::json::object stats,
   }
 }
 
+void remove_failed_output(const std::filesystem::path& path);
+
+// The inputs of --follow, opened after checking what a command line can get
+// wrong: a file given twice (also through a link), the output among the
+// inputs, an existing output without --append. Every problem is a UsageError
+// naming the path.
+Handles open_followed_inputs(const Options& options) {
+  reserve_descriptors(options.inputs.size(), 1, "--follow: " + std::to_string(options.inputs.size()) + " input files");
+  std::map<std::pair<dev_t, ino_t>, std::filesystem::path> seen;
+  Handles handles;
+  for (const auto& path : options.inputs) {
+    try {
+      handles.push_back(
+          open_input(path, options.from_end ? InputHandle::Start::at_end : InputHandle::Start::at_beginning));
+    } catch (const std::runtime_error& e) {
+      throw UsageError(e.what());
+    }
+    struct stat st {};
+    if (::stat(path.c_str(), &st) == 0) {
+      const auto [first, inserted] = seen.emplace(std::make_pair(st.st_dev, st.st_ino), path);
+      if (!inserted) {
+        throw UsageError(path.string() + ": the same file as " + first->second.string() + ", given twice");
+      }
+    }
+  }
+  struct stat out {};
+  if (::stat(options.output.c_str(), &out) == 0) {
+    if (const auto input = seen.find({out.st_dev, out.st_ino}); input != seen.end()) {
+      throw UsageError("--output " + options.output.string() + ": is one of the inputs (" + input->second.string() +
+                       ")");
+    }
+    if (S_ISREG(out.st_mode) && !options.append) {
+      throw UsageError("--output " + options.output.string() + ": already exists (add --append to add to it)");
+    }
+  }
+  return handles;
+}
+
+std::uintmax_t size_or_zero(const std::filesystem::path& path) {
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(path, ec);
+  return ec ? 0 : size;
+}
+
+// Lines in `path` from byte `from` on.
+std::size_t count_lines(const std::filesystem::path& path, std::uintmax_t from) {
+  std::ifstream in(path, std::ios::binary);
+  in.seekg(static_cast<std::streamoff>(from));
+  std::size_t lines = 0;
+  std::array<char, 64 * 1024> buffer{};
+  while (in.read(buffer.data(), buffer.size()) || in.gcount() > 0) {
+    lines += static_cast<std::size_t>(std::count(buffer.data(), buffer.data() + in.gcount(), '\n'));
+  }
+  return lines;
+}
+
+// --follow: merge real files until SIGINT or SIGTERM, then drain and end.
+int follow_main(const Options& options, std::string_view stage_name, const MergeFunction& merge, std::ostream& out,
+                std::ostream& err) {
+  bool created_output = false;
+  try {
+    const Handles handles = open_followed_inputs(options);
+    created_output = !std::filesystem::exists(options.output);
+    const auto size_before = size_or_zero(options.output);
+    shutdown::enable([&](std::string_view signal) {
+      err << stage_name << ": " << signal << ": merging what was written, then stopping" << std::endl;
+      for (const auto& handle : handles) {
+        handle->close();
+      }
+    });
+    struct Disable {
+      ~Disable() { shutdown::disable(); }
+    } disable;
+    PeakThreads threads;
+    if (!options.trace.empty()) {
+      trace::start();
+    }
+    const auto start = std::chrono::steady_clock::now();
+    merge(handles, options.interval, options.output);
+    const auto end = std::chrono::steady_clock::now();
+    if (!options.trace.empty()) {
+      trace::complete("merge", start, end);
+      trace::write(options.trace, stage_name);
+    }
+    const int peak_threads = threads.stop();
+    char seconds[32];
+    std::snprintf(seconds, sizeof seconds, "%.2f", std::chrono::duration<double>(end - start).count());
+    out << stage_name << ": followed " << handles.size() << " files, " << count_lines(options.output, size_before)
+        << " lines merged in " << seconds << " s, peak " << peak_threads << " threads" << std::endl;
+    return 0;
+  } catch (const UsageError& e) {
+    err << stage_name << ": " << e.what() << '\n';
+    return 2;
+  } catch (const std::exception& e) {
+    err << stage_name << ": error: " << e.what() << '\n';
+    if (created_output) {
+      remove_failed_output(options.output);
+    }
+    return 1;
+  }
+}
+
 void remove_failed_output(const std::filesystem::path& path) {
   std::error_code ec;
   if (std::filesystem::is_regular_file(path, ec)) {
@@ -121,6 +229,10 @@ int stage_main(int argc, const char* const argv[], std::string_view stage_name, 
   set_thread_name("main");
   debug::configure({options->debug, debug::Milliseconds(options->slow_threshold_ms),
                     debug::Milliseconds(options->slow_write_ms), std::string(stage_name)});
+  set_output_append(options->append);
+  if (options->follow) {
+    return follow_main(*options, stage_name, merge, out, err);
+  }
 
   std::filesystem::path output_path;
   try {
