@@ -18,6 +18,7 @@ namespace {
 
 constexpr std::size_t buffer_size = 64 * 1024;
 bool append_ = false;
+bool line_buffered_ = false;
 
 std::runtime_error io_error(const std::filesystem::path& path, const char* what, int error) {
   return std::runtime_error(path.string() + ": " + what + ": " + std::strerror(error));
@@ -27,6 +28,10 @@ std::runtime_error io_error(const std::filesystem::path& path, const char* what,
 
 void set_output_append(bool append) {
   append_ = append;
+}
+
+void set_output_line_buffered(bool line_buffered) {
+  line_buffered_ = line_buffered;
 }
 
 OutputFile::OutputFile(std::filesystem::path path) : path_(std::move(path)) {
@@ -56,7 +61,7 @@ void OutputFile::write(std::string_view data) {
   if (latency::enabled()) {
     latency::arrived(data);
   }
-  if (buffer_.size() >= buffer_size) {
+  if (buffer_.size() >= buffer_size || line_buffered_) {
     flush();
   }
 }

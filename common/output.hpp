@@ -15,6 +15,9 @@ namespace common {
 // --append: the output files opened from now on add to an existing file
 // instead of replacing it. Set once by the shared main() before a run.
 void set_output_append(bool append);
+// --follow: every line reaches the file at once, for a reader such as
+// `tail -f merged.log`, instead of 64 KiB at a time.
+void set_output_line_buffered(bool line_buffered);
 
 class OutputFile {
 public:

@@ -230,6 +230,7 @@ int stage_main(int argc, const char* const argv[], std::string_view stage_name, 
   debug::configure({options->debug, debug::Milliseconds(options->slow_threshold_ms),
                     debug::Milliseconds(options->slow_write_ms), std::string(stage_name)});
   set_output_append(options->append);
+  set_output_line_buffered(options->follow);
   if (options->follow) {
     return follow_main(*options, stage_name, merge, out, err);
   }

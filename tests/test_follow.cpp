@@ -1,0 +1,410 @@
+// Follow mode and bad input, run against a stage's real executable: the
+// signals, exit codes and messages are those a user sees. This file is
+// built once per stage, with STAGE_NAME and STAGE_BINARY set by CMake.
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <doctest/doctest.h>
+#include <fcntl.h>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <sstream>
+#include <string>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+#include <vector>
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+namespace {
+
+// A scratch directory, removed when the test ends.
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    std::string pattern = (fs::temp_directory_path() / "tail-merge-follow-XXXXXX").string();
+    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
+    path = pattern;
+    fs::permissions(path, fs::perms::all); // the unprivileged runs below may use it too
+  }
+  ~TempDir() {
+    std::error_code ignored;
+    fs::remove_all(path, ignored);
+  }
+};
+
+std::string read_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream content;
+  content << in.rdbuf();
+  return content.str();
+}
+
+void append(const fs::path& path, std::string_view data) {
+  std::ofstream out(path, std::ios::binary | std::ios::app);
+  out.write(data.data(), static_cast<std::streamsize>(data.size()));
+}
+
+// How a child is started: a lower descriptor limit, an unprivileged user.
+struct Limits {
+  rlim_t max_files = 0; // 0: unchanged
+  bool unprivileged = false;
+};
+
+// The stage executable, running in the background.
+class Stage {
+public:
+  Stage(const fs::path& dir, std::vector<std::string> args, Limits limits = {})
+      : out_(dir / "stdout.txt"), err_(dir / "stderr.txt") {
+    args.insert(args.begin(), STAGE_BINARY);
+    pid_ = ::fork();
+    REQUIRE(pid_ >= 0);
+    if (pid_ == 0) {
+      exec(args, limits);
+    }
+  }
+  ~Stage() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+  }
+
+  // Sends `signal` once the stage has taken over SIGINT and SIGTERM: before
+  // that, either would simply end it. Taken over means blocked (a thread
+  // waits for them) or caught (the event loop's handler), which
+  // /proc/<pid>/status shows for the main thread.
+  void signal(int signal) {
+    wait_until_ready();
+    ::kill(pid_, signal);
+  }
+
+  void wait_until_ready() {
+    const auto deadline = std::chrono::steady_clock::now() + 60s;
+    while (!handles(SIGINT) || !handles(SIGTERM)) {
+      if (std::chrono::steady_clock::now() > deadline) {
+        FAIL("the stage never took over SIGINT and SIGTERM");
+      }
+      std::this_thread::sleep_for(5ms);
+    }
+  }
+
+  // Waits for the exit (at most a minute: a hang fails the test); the code.
+  int wait() {
+    const auto deadline = std::chrono::steady_clock::now() + 60s;
+    int status = 0;
+    while (::waitpid(pid_, &status, WNOHANG) == 0) {
+      if (std::chrono::steady_clock::now() > deadline) {
+        FAIL("the stage did not end");
+      }
+      std::this_thread::sleep_for(5ms);
+    }
+    pid_ = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  }
+
+  std::string out() const { return read_file(out_); }
+  std::string err() const { return read_file(err_); }
+
+private:
+  [[noreturn]] void exec(const std::vector<std::string>& args, Limits limits) {
+    const int out = ::open(out_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    const int err = ::open(err_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ::dup2(out, 1);
+    ::dup2(err, 2);
+    if (limits.max_files != 0) {
+      const rlimit limit{limits.max_files, limits.max_files};
+      ::setrlimit(RLIMIT_NOFILE, &limit);
+    }
+    if (limits.unprivileged && ::getuid() == 0 && (::setgid(65534) != 0 || ::setuid(65534) != 0)) {
+      ::_exit(125);
+    }
+    std::vector<char*> argv;
+    for (const auto& arg : args) {
+      argv.push_back(const_cast<char*>(arg.c_str()));
+    }
+    argv.push_back(nullptr);
+    ::execv(argv[0], argv.data());
+    ::_exit(126);
+  }
+
+  bool handles(int signal) const {
+    // Until exec() has run, the child is a copy of this test, handlers and all.
+    std::error_code ec;
+    if (fs::read_symlink("/proc/" + std::to_string(pid_) + "/exe", ec) != fs::path(STAGE_BINARY)) {
+      return false;
+    }
+    std::ifstream status("/proc/" + std::to_string(pid_) + "/status");
+    const auto bit = 1ULL << (signal - 1);
+    for (std::string line; std::getline(status, line);) {
+      if ((line.rfind("SigBlk:", 0) == 0 || line.rfind("SigCgt:", 0) == 0) &&
+          (std::stoull(line.substr(7), nullptr, 16) & bit) != 0) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  fs::path out_;
+  fs::path err_;
+  pid_t pid_ = -1;
+};
+
+// Polls `condition` until it holds; fails after a generous deadline, so a
+// slow machine only makes the test slower, never wrong.
+void wait_until(const std::function<bool()>& condition, const char* what) {
+  const auto deadline = std::chrono::steady_clock::now() + 60s;
+  while (!condition()) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      FAIL("timed out waiting until " << std::string(what));
+    }
+    std::this_thread::sleep_for(5ms);
+  }
+}
+
+bool contains(const fs::path& path, std::string_view text) {
+  return read_file(path).find(text) != std::string::npos;
+}
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    lines.push_back(line);
+  }
+  return lines;
+}
+
+// The merged lines that start with `prefix`, in output order.
+std::vector<std::string> from(const std::vector<std::string>& merged, std::string_view prefix) {
+  std::vector<std::string> picked;
+  std::copy_if(merged.begin(), merged.end(), std::back_inserter(picked),
+               [&](const std::string& line) { return line.rfind(prefix, 0) == 0; });
+  return picked;
+}
+
+std::string numbered(std::string_view prefix, int from, int to) {
+  std::string lines;
+  for (int i = from; i < to; ++i) {
+    lines += std::string(prefix) + std::to_string(i) + "\n";
+  }
+  return lines;
+}
+
+std::vector<std::string> numbered_lines(std::string_view prefix, int from, int to) {
+  return lines_of(numbered(prefix, from, to));
+}
+
+// Follows a.log and b.log through a truncation of b.log and a
+// rename-and-recreate of a.log, then stops the stage with `signal`.
+void follow_through_rotation(int signal) {
+  TempDir dir;
+  const auto a = dir.path / "a.log";
+  const auto b = dir.path / "b.log";
+  const auto merged = dir.path / "merged.log";
+  append(a, numbered("a-old-", 0, 50));
+  append(b, numbered("b-first-", 0, 50));
+  Stage stage(dir.path, {"--follow", a.string(), b.string(), "--output", merged.string(), "--interval", "0.01"});
+
+  // In follow mode every line reaches the output at once: wait for what was
+  // written so far before truncating, or the truncation could go unseen
+  // (as with tail -F, a file truncated and refilled past the read position
+  // between two looks cannot be told from a file that grew).
+  append(a, numbered("a-old-", 50, 100));
+  wait_until([&] { return contains(merged, "b-first-49\n") && contains(merged, "a-old-99\n"); },
+             "the first lines are merged");
+  fs::resize_file(b, 0); // truncated: b.log starts again at 0
+  wait_until([&] { return contains(dir.path / "stderr.txt", "b.log: file truncated"); }, "the truncation is noticed");
+  append(b, numbered("b-second-", 0, 30));
+
+  fs::rename(a, dir.path / "a.log.1"); // rotated: a logger still writes to the old file for a while
+  append(dir.path / "a.log.1", numbered("a-old-", 100, 120) + "a-old-last-without-newline");
+  append(a, numbered("a-new-", 0, 40));
+  wait_until([&] { return contains(dir.path / "stderr.txt", "a.log: file replaced"); }, "the rename is noticed");
+  append(a, numbered("a-new-", 40, 60) + "a-new-unfinished");
+
+  stage.signal(signal);
+  CHECK(stage.wait() == 0);
+  const auto lines = lines_of(read_file(merged));
+  auto expected_a = numbered_lines("a-old-", 0, 120);
+  expected_a.push_back("a-old-last-without-newline");
+  const auto new_a = numbered_lines("a-new-", 0, 60);
+  CHECK(from(lines, "a-old-") == expected_a);
+  auto expected_new_a = new_a;
+  expected_new_a.push_back("a-new-unfinished");
+  CHECK(from(lines, "a-new-") == expected_new_a);
+  // b.log: what was read before the truncation, then everything after it.
+  CHECK(from(lines, "b-first-") == numbered_lines("b-first-", 0, 50));
+  CHECK(from(lines, "b-second-") == numbered_lines("b-second-", 0, 30));
+  CHECK(lines.size() == 120 + 1 + 61 + 50 + 30);
+  CHECK(stage.out().find(std::string(STAGE_NAME) + ": followed 2 files, 262 lines merged in ") == 0);
+  CHECK(stage.err().find(std::string(STAGE_NAME) + ": " + (signal == SIGINT ? "SIGINT" : "SIGTERM") +
+                         ": merging what was written, then stopping") != std::string::npos);
+}
+
+// Runs the stage to its end; its exit code and stderr.
+std::pair<int, std::string> run(const TempDir& dir, std::vector<std::string> args, Limits limits = {}) {
+  Stage stage(dir.path, std::move(args), limits);
+  const int code = stage.wait();
+  return {code, stage.err()};
+}
+
+std::string prefix() {
+  return std::string(STAGE_NAME) + ": ";
+}
+
+} // namespace
+
+TEST_CASE("follow: truncation and rename-and-recreate lose nothing; SIGINT drains and exits 0") {
+  follow_through_rotation(SIGINT);
+}
+
+TEST_CASE("follow: SIGTERM drains and exits 0 too") {
+  follow_through_rotation(SIGTERM);
+}
+
+TEST_CASE("follow: --from-end skips what is already there; long lines and NUL bytes pass unchanged") {
+  TempDir dir;
+  const auto a = dir.path / "a.log";
+  const auto merged = dir.path / "merged.log";
+  append(a, "old line\n");
+  Stage stage(dir.path, {"--follow", "--from-end", a.string(), "--output", merged.string(), "--interval", "0.01"});
+  // The stage opens its inputs before it creates the output.
+  wait_until([&] { return fs::exists(merged); }, "the output exists");
+  const std::string long_line = std::string(1 << 20, 'x') + "\n";
+  const std::string binary("nul\0byte\r\n", 10);
+  append(a, long_line + binary + "last without newline");
+  wait_until([&] { return fs::file_size(merged) >= long_line.size(); }, "the long line is merged");
+  stage.signal(SIGINT);
+  CHECK(stage.wait() == 0);
+  CHECK(read_file(merged) == long_line + binary + "last without newline\n");
+}
+
+TEST_CASE("follow: an existing output is refused, or added to with --append") {
+  TempDir dir;
+  const auto a = dir.path / "a.log";
+  const auto merged = dir.path / "merged.log";
+  append(a, "new\n");
+  append(merged, "kept\n");
+  const auto refused = run(dir, {"--follow", a.string(), "--output", merged.string()});
+  CHECK(refused.first == 2);
+  CHECK(refused.second == prefix() + "--output " + merged.string() + ": already exists (add --append to add to it)\n");
+  CHECK(read_file(merged) == "kept\n");
+
+  Stage stage(dir.path, {"--follow", "--append", a.string(), "--output", merged.string(), "--interval", "0.01"});
+  wait_until([&] { return contains(merged, "new\n"); }, "the line is merged");
+  stage.signal(SIGTERM);
+  CHECK(stage.wait() == 0);
+  CHECK(read_file(merged) == "kept\nnew\n");
+}
+
+TEST_CASE("bad input: each gets one line naming the path or option, a non-zero exit, and no output") {
+  TempDir dir;
+  const auto a = dir.path / "a.log";
+  const auto merged = dir.path / "merged.log";
+  append(a, "line\n");
+  fs::create_symlink(a, dir.path / "link-to-a");
+  fs::create_hard_link(a, dir.path / "hard-link-to-a");
+  fs::create_directory(dir.path / "dir");
+
+  struct Case {
+    std::vector<std::string> args;
+    int code;
+    std::string message; // after "<stage>: "
+  };
+  const std::vector<Case> cases = {
+      {{"--follow", (dir.path / "missing.log").string(), "--output", merged.string()},
+       2,
+       (dir.path / "missing.log").string() + ": cannot open for reading: No such file or directory"},
+      {{"--follow", (dir.path / "dir").string(), "--output", merged.string()},
+       2,
+       (dir.path / "dir").string() + ": cannot read: Is a directory"},
+      {{"--follow", a.string(), "--output", (dir.path / "no/such/dir/out").string()},
+       2,
+       "--output " + (dir.path / "no/such/dir/out").string() + ": directory " + (dir.path / "no/such/dir").string() +
+           " does not exist"},
+      {{"--follow", a.string(), "--output", a.string()},
+       2,
+       "--output " + a.string() + ": is one of the inputs (" + a.string() + ")"},
+      {{"--follow", a.string(), "--output", (dir.path / "link-to-a").string()},
+       2,
+       "--output " + (dir.path / "link-to-a").string() + ": is one of the inputs (" + a.string() + ")"},
+      {{"--follow", a.string(), "--output", (dir.path / "hard-link-to-a").string()},
+       2,
+       "--output " + (dir.path / "hard-link-to-a").string() + ": is one of the inputs (" + a.string() + ")"},
+      {{"--follow", a.string(), a.string(), "--output", merged.string()},
+       2,
+       a.string() + ": the same file as " + a.string() + ", given twice"},
+      {{"--follow", a.string(), (dir.path / "link-to-a").string(), "--output", merged.string()},
+       2,
+       (dir.path / "link-to-a").string() + ": the same file as " + a.string() + ", given twice"},
+      {{"--follow", "--output", merged.string()}, 2, "--follow: no input files given"},
+      {{"--follow", a.string()}, 2, "--follow: --output is required"},
+      {{a.string(), "--output", merged.string()},
+       2,
+       "input files are only taken with --follow (got " + a.string() + ")"},
+      {{"--files", "-1"}, 2, "--files: must be at least 1 (got -1)"},
+      {{"--files", "abc"}, 2, "the argument ('abc') for option '--files' is invalid"},
+      {{"--prefill", "--output", "/dev/full"}, 1, "error: /dev/full: cannot write: No space left on device"},
+      {{"--follow", a.string(), "--output", "/dev/full"}, 1, "error: /dev/full: cannot write: No space left on device"},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.message);
+    // (A follow run into /dev/full fails at its first line: every line is
+    // written at once in follow mode.)
+    Stage stage(dir.path, c.args);
+    CHECK(stage.wait() == c.code);
+    const std::string err = stage.err();
+    CHECK(err.find(prefix() + c.message + "\n") != std::string::npos);
+    CHECK(std::count(err.begin(), err.end(), '\n') <= 2); // a follow run's stop note, then the one error
+    CHECK_FALSE(fs::exists(merged));
+  }
+}
+
+TEST_CASE("bad input: an unreadable input and an unwritable output are refused by name") {
+  TempDir dir;
+  const auto a = dir.path / "a.log";
+  append(a, "line\n");
+  fs::permissions(a, fs::perms::none);
+  fs::create_directory(dir.path / "locked");
+  fs::permissions(dir.path / "locked", fs::perms::owner_read | fs::perms::owner_exec);
+  const auto b = dir.path / "b.log";
+  append(b, "line\n");
+  fs::permissions(b, fs::perms::all);
+  // root may read anything: run these as an unprivileged user.
+  const Limits unprivileged{0, true};
+  const auto unreadable = run(dir, {"--follow", a.string(), "--output", (dir.path / "m").string()}, unprivileged);
+  CHECK(unreadable.first == 2);
+  CHECK(unreadable.second == prefix() + a.string() + ": cannot open for reading: Permission denied\n");
+  const auto unwritable =
+      run(dir, {"--follow", b.string(), "--output", (dir.path / "locked" / "m").string()}, unprivileged);
+  CHECK(unwritable.first == 2);
+  CHECK(unwritable.second == prefix() + "--output " + (dir.path / "locked" / "m").string() + ": permission denied\n");
+}
+
+TEST_CASE("bad input: more inputs than the descriptor limit allows is refused before anything starts") {
+  TempDir dir;
+  std::vector<std::string> args = {"--follow"};
+  for (int i = 0; i < 100; ++i) {
+    const auto path = dir.path / ("in" + std::to_string(i));
+    append(path, "x\n");
+    args.push_back(path.string());
+  }
+  args.insert(args.end(), {"--output", (dir.path / "m").string()});
+  const auto limited = run(dir, args, {64, false});
+  CHECK(limited.first == 1);
+  CHECK(limited.second == prefix() +
+                              "error: --follow: 100 input files: needs about 164 open files, but this process may "
+                              "open only 64 (see ulimit -n)\n");
+  const auto simulated = run(dir, {"--files", "100", "--prefill", "--lines", "1"}, {64, false});
+  CHECK(simulated.first == 1);
+  CHECK(simulated.second == prefix() +
+                                "error: --files 100: needs about 164 open files, but this process may open only 64 "
+                                "(see ulimit -n)\n");
+}
