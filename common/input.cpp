@@ -4,6 +4,7 @@
 #include "thread_name.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -72,7 +73,9 @@ Handle open_input(const std::filesystem::path& path, InputHandle::Start start) {
 
 std::string readline(const Handle& handle) {
   InputHandle& h = *handle;
-  name_thread_if_unnamed("tail-" + h.path_.filename().string());
+  if (!thread_has_name()) {
+    set_thread_name("tail-" + h.path_.filename().string());
+  }
   probe::Span span(probe::Event::readline);
   // Look at the close flag before looking for data. If close() came before
   // this point, every byte the writer wrote is already in the file, so
@@ -92,12 +95,14 @@ std::string readline(const Handle& handle) {
     h.buffer_.erase(0, h.line_start_);
     h.scanned_ -= h.line_start_;
     h.line_start_ = 0;
-    const auto old_size = h.buffer_.size();
-    h.buffer_.resize(old_size + read_chunk);
-    const auto n = ::pread(h.fd_, h.buffer_.data() + old_size, read_chunk, h.file_offset_);
+    // Read into a scratch buffer of this thread and keep only what arrived:
+    // ten thousand handles with a few lines each then hold a few lines each,
+    // not 8 KiB each.
+    thread_local std::array<char, read_chunk> scratch;
+    const auto n = ::pread(h.fd_, scratch.data(), scratch.size(), h.file_offset_);
     const int error = errno;
-    h.buffer_.resize(old_size + static_cast<std::size_t>(n > 0 ? n : 0));
     if (n > 0) {
+      h.buffer_.append(scratch.data(), static_cast<std::size_t>(n));
       h.file_offset_ += n;
       continue;
     }

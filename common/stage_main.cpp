@@ -248,6 +248,7 @@ int stage_main(int argc, const char* const argv[], std::string_view stage_name, 
     merge(setup.handles(), options->interval, setup.output_path());
     const auto end = std::chrono::steady_clock::now();
     const double cpu = cpu_seconds() - cpu_before;
+    const double rss_mib = peak_rss_mib(); // before confirm_merge reads every file
     const auto latency = latency::stop();
     const std::chrono::duration<double> elapsed = end - start;
     if (!options->trace.empty()) {
@@ -277,7 +278,7 @@ int stage_main(int argc, const char* const argv[], std::string_view stage_name, 
                    {"seconds", elapsed.count()},
                    {"lines_per_second", static_cast<double>(check.lines) / elapsed.count()},
                    {"peak_threads", peak_threads},
-                   {"peak_rss_mib", peak_rss_mib()},
+                   {"peak_rss_mib", rss_mib},
                    {"cpu_seconds", cpu},
                    {"latency_lines", latency.lines},
                    {"latency_median_ms", latency.median_ms},

@@ -15,6 +15,10 @@ void set_thread_name(std::string name) {
   name_ = std::move(name);
 }
 
+bool thread_has_name() {
+  return !name_.empty();
+}
+
 void name_thread_if_unnamed(const std::string& name) {
   if (name_.empty()) {
     name_ = name;

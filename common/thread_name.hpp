@@ -14,6 +14,7 @@
 namespace common {
 
 void set_thread_name(std::string name);
+bool thread_has_name();
 // Sets the name only if the thread has none yet.
 void name_thread_if_unnamed(const std::string& name);
 // Names a pool thread "pool-N" (numbered in order of first use), if unnamed.
