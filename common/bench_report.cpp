@@ -764,8 +764,10 @@ std::string render_markdown(const Results& results, const std::vector<Check>& ch
 
   out << "\n## Threads and memory, prefilled inputs\n\n"
       << "Peak threads of the whole process (the main thread included; no writer threads when prefilled), peak "
-         "resident memory, and CPU time of the merge. The memory is the process's high-water mark (getrusage), so "
-         "it also covers writing the inputs before the merge and the confirm_merge check after it.\n\n";
+         "resident memory, and CPU time of the merge. The memory is the process's high-water mark (getrusage), "
+         "taken right after the merge: it covers writing the inputs before the merge, not the confirm_merge check "
+         "after it. Peak threads are sampled every 2 ms, so threads that live shorter than that (stage 1 and 4's "
+         "tails of tiny inputs) may be missed.\n\n";
   table_header(out, "files × lines each", results.stages);
   for (const auto& [files, lines] : shapes) {
     out << "| " << shape(files, lines) << (python_shape(files, lines) ? " *" : "");
