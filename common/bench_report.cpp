@@ -29,6 +29,8 @@
 // (common/stage_main.cpp). On an error the tool prints one line naming the
 // file and exits 1, leaving no output behind; wrong arguments exit 2. Missed
 // targets do not change the exit code: they are the report's content.
+#include "common/xml.hpp"
+
 #include <algorithm>
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
@@ -886,28 +888,7 @@ std::string render_markdown(const Results& results, const std::vector<Check>& ch
 // threads against the number of input files, one line per stage and cat as
 // a reference line on the throughput chart.
 
-std::string escape_xml(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-    case '&':
-      out += "&amp;";
-      break;
-    case '<':
-      out += "&lt;";
-      break;
-    case '>':
-      out += "&gt;";
-      break;
-    case '"':
-      out += "&quot;";
-      break;
-    default:
-      out += c;
-    }
-  }
-  return out;
-}
+using common::escape_xml;
 
 std::string px(double value) {
   return format("%.1f", value);

@@ -1,5 +1,7 @@
 #include "trace_svg.hpp"
 
+#include "xml.hpp"
+
 #include <algorithm>
 #include <boost/json.hpp>
 #include <charconv>
@@ -306,36 +308,6 @@ int draw_order(const std::string& name) {
 
 // ---------------------------------------------------------------------------
 // Text and numbers in the SVG.
-
-// Makes text safe inside an element or a quoted attribute. Control
-// characters are not allowed in XML at all: they become '?'.
-std::string escape_xml(std::string_view text) {
-  std::string out;
-  for (const char c : text) {
-    switch (c) {
-    case '&':
-      out += "&amp;";
-      break;
-    case '<':
-      out += "&lt;";
-      break;
-    case '>':
-      out += "&gt;";
-      break;
-    case '"':
-      out += "&quot;";
-      break;
-    case '\'':
-      out += "&apos;";
-      break;
-    default: {
-      const bool control = static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n' && c != '\r';
-      out += control ? '?' : c;
-    }
-    }
-  }
-  return out;
-}
 
 // A fixed-point number, whatever the locale: "12.5".
 std::string fixed(double value, int decimals) {
