@@ -55,6 +55,8 @@ asio::awaitable<void> run_tasks_mixed(common::Handles handles, common::Seconds i
     tasks.push_back(asyncio::run_in_executor(pool, tail_file, handle, interval, write));
   }
 
+  // Waits for every tail, then rethrows the first error: what stage 1's
+  // threads had to keep by hand.
   co_await asyncio::gather(std::move(tasks));
   output.close();
 }

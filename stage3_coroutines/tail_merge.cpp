@@ -51,6 +51,8 @@ asio::awaitable<void> run_tasks(common::Handles handles, common::Seconds interva
     tasks.push_back(tail_async(handle, interval, write));
   }
 
+  // Waits for every tail, then rethrows the first error: what stage 1's
+  // threads had to keep by hand.
   co_await asyncio::gather(std::move(tasks));
   output.close();
 }
