@@ -1,5 +1,7 @@
 #include "confirm_merge.hpp"
 
+#include "posix_io.hpp"
+
 #include <fstream>
 #include <sstream>
 #include <string_view>
@@ -48,17 +50,11 @@ std::string show(std::string_view line) {
   return shown + (line.size() > 80 ? "'..." : "'");
 }
 
-// Lets the map below be searched with a string_view, without a copy per try.
-struct PathHash {
-  using is_transparent = void;
-  std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
-};
-
 } // namespace
 
 MergeCheck confirm_merge(const std::vector<std::filesystem::path>& input_paths,
                          const std::filesystem::path& output_path) {
-  std::unordered_map<std::string, std::size_t, PathHash, std::equal_to<>> owner; // path -> input index
+  PathMap<std::size_t> owner; // path -> input index
   for (std::size_t i = 0; i < input_paths.size(); ++i) {
     owner.emplace(input_paths[i].string(), i);
   }

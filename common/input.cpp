@@ -1,5 +1,6 @@
 #include "input.hpp"
 
+#include "posix_io.hpp"
 #include "probe.hpp"
 #include "thread_name.hpp"
 
@@ -19,8 +20,14 @@ namespace {
 
 constexpr std::size_t read_chunk = 8 * 1024;
 
-std::runtime_error io_error(const std::filesystem::path& path, const char* what, int error) {
-  return std::runtime_error(path.string() + ": " + what + ": " + std::strerror(error));
+// The bytes after the last newline, which will get no newline of their own
+// (the file was closed or replaced): handed out with one added.
+std::string take_unfinished_line(std::string& buffer, std::size_t& scanned) {
+  std::string line = std::move(buffer);
+  line += '\n';
+  buffer.clear();
+  scanned = 0;
+  return line;
 }
 
 } // namespace
@@ -128,11 +135,7 @@ std::string readline(const Handle& handle) {
     struct stat at_path {};
     if (::stat(h.path_.c_str(), &at_path) == 0 && (at_path.st_ino != st.st_ino || at_path.st_dev != st.st_dev)) {
       if (!h.buffer_.empty()) {
-        std::string line = std::move(h.buffer_);
-        line += '\n';
-        h.buffer_.clear();
-        h.scanned_ = 0;
-        return line;
+        return take_unfinished_line(h.buffer_, h.scanned_);
       }
       const int fd = ::open(h.path_.c_str(), O_RDONLY | O_CLOEXEC);
       if (fd >= 0) {
@@ -144,11 +147,7 @@ std::string readline(const Handle& handle) {
       }
     }
     if (closing && !h.buffer_.empty()) {
-      std::string line = std::move(h.buffer_);
-      line += '\n';
-      h.buffer_.clear();
-      h.scanned_ = 0;
-      return line;
+      return take_unfinished_line(h.buffer_, h.scanned_);
     }
     if (h.buffer_.empty()) {
       std::string().swap(h.buffer_); // an idle handle holds no memory

@@ -1,5 +1,7 @@
 #include "latency.hpp"
 
+#include "posix_io.hpp"
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -15,14 +17,9 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-struct PathHash {
-  using is_transparent = void;
-  std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
-};
-
 std::atomic<bool> enabled_{false};
 int lines_ = 0;
-std::unordered_map<std::string, std::size_t, PathHash, std::equal_to<>> inputs_;
+PathMap<std::size_t> inputs_;
 // When each line was written, in nanoseconds of the steady clock; atomic
 // because the writer and the thread that merges the line never synchronise
 // except through the file itself.

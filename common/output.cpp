@@ -2,6 +2,7 @@
 
 #include "debug.hpp"
 #include "latency.hpp"
+#include "posix_io.hpp"
 #include "probe.hpp"
 #include "thread_name.hpp"
 
@@ -19,10 +20,6 @@ namespace {
 constexpr std::size_t buffer_size = 64 * 1024;
 bool append_ = false;
 bool line_buffered_ = false;
-
-std::runtime_error io_error(const std::filesystem::path& path, const char* what, int error) {
-  return std::runtime_error(path.string() + ": " + what + ": " + std::strerror(error));
-}
 
 } // namespace
 
@@ -79,17 +76,7 @@ void OutputFile::close() {
 }
 
 void OutputFile::flush() {
-  std::size_t done = 0;
-  while (done < buffer_.size()) {
-    const auto n = ::write(fd_, buffer_.data() + done, buffer_.size() - done);
-    if (n < 0 && errno == EINTR) {
-      continue;
-    }
-    if (n < 0) {
-      throw io_error(path_, "cannot write", errno);
-    }
-    done += static_cast<std::size_t>(n);
-  }
+  write_all(fd_, path_, buffer_);
   buffer_.clear();
 }
 

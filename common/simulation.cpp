@@ -1,6 +1,7 @@
 #include "simulation.hpp"
 
 #include "latency.hpp"
+#include "posix_io.hpp"
 #include "thread_name.hpp"
 
 #include <algorithm>
@@ -20,24 +21,6 @@ namespace common {
 namespace fs = std::filesystem;
 
 namespace {
-
-std::runtime_error io_error(const fs::path& path, const char* what, int error) {
-  return std::runtime_error(path.string() + ": " + what + ": " + std::strerror(error));
-}
-
-void write_all(int fd, const fs::path& path, const std::string& data) {
-  std::size_t done = 0;
-  while (done < data.size()) {
-    const auto n = ::write(fd, data.data() + done, data.size() - done);
-    if (n < 0 && errno == EINTR) {
-      continue;
-    }
-    if (n < 0) {
-      throw io_error(path, "cannot write", errno);
-    }
-    done += static_cast<std::size_t>(n);
-  }
-}
 
 // A distinct, reproducible random stream per input file. std::seed_seq and
 // mt19937_64 are fully specified by the standard, so a seed gives the same

@@ -1,0 +1,30 @@
+// The few system-call helpers common/ shares: one way to word an I/O error,
+// one loop that writes a whole buffer, one map from path to input.
+#pragma once
+
+#include <cstddef>
+#include <filesystem>
+#include <functional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+namespace common {
+
+// "<path>: <what>: <strerror(error)>", the one-line message every I/O error gets.
+std::runtime_error io_error(const std::filesystem::path& path, const char* what, int error);
+
+// Writes all of `data` to `fd`, retrying after a signal and after a short
+// write; throws io_error naming `path`.
+void write_all(int fd, const std::filesystem::path& path, std::string_view data);
+
+// A map keyed by path text that can be searched with a string_view, without
+// a copy per lookup.
+struct PathHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+};
+template <class T> using PathMap = std::unordered_map<std::string, T, PathHash, std::equal_to<>>;
+
+} // namespace common
