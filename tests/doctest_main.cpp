@@ -9,10 +9,9 @@
 //   Test names go straight from here into CMake bracket arguments, never
 //   through a CMake list, where a ';' in a name would split it in two.
 #define DOCTEST_CONFIG_IMPLEMENT
-#include <doctest/doctest.h>
-
 #include <cctype>
 #include <cstring>
+#include <doctest/doctest.h>
 #include <fstream>
 #include <iostream>
 #include <optional>
@@ -177,7 +176,9 @@ int main(int argc, char** argv) {
   doctest::Context context(argc, argv);
   const int result = context.run();
   if (RunCounter::run_started && RunCounter::test_cases == 0) {
-    std::cerr << argv[0] << ": no test case matches the filters given: nothing was tested, so the run fails (see --list-test-cases)\n";
+    std::cerr
+        << argv[0]
+        << ": no test case matches the filters given: nothing was tested, so the run fails (see --list-test-cases)\n";
     return 1;
   }
   return result;

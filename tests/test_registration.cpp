@@ -3,7 +3,6 @@
 // split an entry in two halves whose filters matched nothing, and both
 // "passed" with no test case run; now such an entry would fail.
 #include <doctest/doctest.h>
-
 #include <string>
 
 TEST_CASE("registration: a name with ';', ',' and '\\' is one ctest entry; does \"*\" or a '?' break it? No") {
