@@ -5,12 +5,17 @@
 #include "shutdown.hpp"
 #include "thread_name.hpp"
 
+#include <boost/asio/deferred.hpp>
+#include <boost/asio/experimental/parallel_group.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <csignal>
 #include <pthread.h>
 
 namespace asyncio {
+
+template void run_until_complete(asio::io_context& loop, asio::awaitable<void> main);
+template void run(asio::awaitable<void> main);
 
 asio::thread_pool& default_executor() {
   static asio::thread_pool pool;

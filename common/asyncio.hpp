@@ -18,8 +18,6 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/deferred.hpp>
-#include <boost/asio/experimental/parallel_group.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/thread_pool.hpp>
@@ -104,6 +102,11 @@ template <class T> T run(asio::awaitable<T> main) {
   asio::io_context loop(1);
   return run_until_complete(loop, std::move(main));
 }
+
+// Every stage runs a coroutine returning nothing: that version is compiled
+// once, in asyncio.cpp, rather than in every file that calls it.
+extern template void run_until_complete(asio::io_context& loop, asio::awaitable<void> main);
+extern template void run(asio::awaitable<void> main);
 
 // The None of loop.run_in_executor(None, ...): a thread pool of Asio's
 // default size (two threads per core), created on first use.

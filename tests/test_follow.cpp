@@ -1,6 +1,7 @@
 // Follow mode and bad input, run against a stage's real executable: the
 // signals, exit codes and messages are those a user sees. This file is
-// built once per stage, with STAGE_NAME and STAGE_BINARY set by CMake.
+// compiled once and linked into one test executable per stage, with a
+// source CMake writes that says which stage (stage_name, stage_binary).
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
@@ -21,6 +22,10 @@
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
+
+// The stage under test, from the source CMake writes for each stage.
+extern const char* const stage_name;   // e.g. "stage3_coroutines"
+extern const char* const stage_binary; // the stage's executable
 
 namespace {
 
@@ -62,7 +67,7 @@ class Stage {
 public:
   Stage(const fs::path& dir, std::vector<std::string> args, Limits limits = {})
       : out_(dir / "stdout.txt"), err_(dir / "stderr.txt") {
-    args.insert(args.begin(), STAGE_BINARY);
+    args.insert(args.begin(), stage_binary);
     pid_ = ::fork();
     REQUIRE(pid_ >= 0);
     if (pid_ == 0) {
@@ -137,7 +142,7 @@ private:
   bool handles(int signal) const {
     // Until exec() has run, the child is a copy of this test, handlers and all.
     std::error_code ec;
-    if (fs::read_symlink("/proc/" + std::to_string(pid_) + "/exe", ec) != fs::path(STAGE_BINARY)) {
+    if (fs::read_symlink("/proc/" + std::to_string(pid_) + "/exe", ec) != fs::path(stage_binary)) {
       return false;
     }
     std::ifstream status("/proc/" + std::to_string(pid_) + "/status");
@@ -243,8 +248,8 @@ void follow_through_rotation(int signal) {
   CHECK(from(lines, "b-first-") == numbered_lines("b-first-", 0, 50));
   CHECK(from(lines, "b-second-") == numbered_lines("b-second-", 0, 30));
   CHECK(lines.size() == 120 + 1 + 61 + 50 + 30);
-  CHECK(stage.out().find(std::string(STAGE_NAME) + ": followed 2 files, 262 lines merged in ") == 0);
-  CHECK(stage.err().find(std::string(STAGE_NAME) + ": " + (signal == SIGINT ? "SIGINT" : "SIGTERM") +
+  CHECK(stage.out().find(std::string(stage_name) + ": followed 2 files, 262 lines merged in ") == 0);
+  CHECK(stage.err().find(std::string(stage_name) + ": " + (signal == SIGINT ? "SIGINT" : "SIGTERM") +
                          ": merging what was written, then stopping") != std::string::npos);
 }
 
@@ -256,7 +261,7 @@ std::pair<int, std::string> run(const TempDir& dir, std::vector<std::string> arg
 }
 
 std::string prefix() {
-  return std::string(STAGE_NAME) + ": ";
+  return std::string(stage_name) + ": ";
 }
 
 } // namespace
