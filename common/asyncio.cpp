@@ -7,6 +7,7 @@
 
 #include <boost/asio/deferred.hpp>
 #include <boost/asio/experimental/parallel_group.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <csignal>
@@ -134,6 +135,12 @@ asio::awaitable<void> gather(std::vector<asio::awaitable<void>> tasks) {
 }
 
 asio::awaitable<void> sleep(common::Seconds interval) {
+  if (interval <= common::Seconds(0)) {
+    // No timer: one trip through the loop's queue, behind every handler
+    // that is already waiting there.
+    co_await asio::post(co_await asio::this_coro::executor, asio::use_awaitable);
+    co_return;
+  }
   common::probe::Span span(common::probe::Event::wait, common::probe::Span::Mode::suspends);
   asio::steady_timer timer(co_await asio::this_coro::executor,
                            std::chrono::duration_cast<asio::steady_timer::duration>(interval));

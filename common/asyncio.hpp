@@ -31,6 +31,8 @@
 #include <vector>
 
 namespace asio = boost::asio;
+// The return type of every coroutine, written as Asio's own examples write it.
+using asio::awaitable;
 
 namespace asyncio {
 
@@ -96,8 +98,9 @@ template <class T> T run_until_complete(asio::io_context& loop, asio::awaitable<
 
 // asyncio.run(main()): runs `main` to completion on a fresh event loop on the
 // calling thread; the loop is gone when it returns. The loop is created with
-// concurrency hint 1 (only this thread runs it), which spares Asio some
-// locking; other threads may still post to it.
+// concurrency hint 1 (only this thread runs it): Asio then queues what this
+// thread posts to its own loop in a queue of the thread's own. The loop stays
+// thread-safe: other threads may still post to it.
 template <class T> T run(asio::awaitable<T> main) {
   asio::io_context loop(1);
   return run_until_complete(loop, std::move(main));
@@ -192,7 +195,8 @@ template <class Resource, class Body> asio::awaitable<void> async_with(Resource&
 }
 
 // await asyncio.sleep(interval): lets the loop run other coroutines for
-// `interval`. Wraps a steady_timer.
+// `interval`. Wraps a steady_timer. As in Python, sleep(0) only gives the
+// loop back: every coroutine that is ready runs once before the caller goes on.
 asio::awaitable<void> sleep(common::Seconds interval);
 
 } // namespace asyncio

@@ -213,8 +213,10 @@ void remove_failed_output(const std::filesystem::path& path) {
 
 } // namespace
 
-int stage_main(int argc, const char* const argv[], std::string_view stage_name, const MergeFunction& merge,
-               std::ostream& out, std::ostream& err) {
+int stage_main(int argc, const char* const argv[], const MergeFunction& merge, std::ostream& out, std::ostream& err) {
+  // Messages start with the program's name, as GNU tools do: the stage's
+  // executable is named after its directory.
+  const std::string stage_name = argc > 0 ? std::filesystem::path(argv[0]).filename().string() : "stage";
   std::optional<Options> options;
   try {
     options = parse_command_line(argc, argv, out);

@@ -9,7 +9,6 @@
 #include <filesystem>
 #include <functional>
 #include <iostream>
-#include <string_view>
 
 namespace common {
 
@@ -22,7 +21,7 @@ using MergeFunction =
 // run failed or the merge is wrong; 2 for a bad command line. Every error is
 // one line on `err`, naming the option or path and the reason; an output the
 // failed run left behind is removed.
-int stage_main(int argc, const char* const argv[], std::string_view stage_name, const MergeFunction& merge,
-               std::ostream& out = std::cout, std::ostream& err = std::cerr);
+int stage_main(int argc, const char* const argv[], const MergeFunction& merge, std::ostream& out = std::cout,
+               std::ostream& err = std::cerr);
 
 } // namespace common

@@ -4,7 +4,7 @@
 //
 // Only common/ records (readline, waiting for data, the output's writes, the
 // pool wrapper), through probe::Span, so the stage files carry no tracing
-// code. With tracing off, a probe costs one relaxed atomic load.
+// code. What a probe costs when nothing records is said in probe.hpp.
 #pragma once
 
 #include <chrono>

@@ -3,8 +3,8 @@
 
 int main(int argc, char* argv[]) {
   return common::stage_main(
-      argc, argv, "stage1_threads",
+      argc, argv,
       [](const common::Handles& handles, common::Seconds interval, const std::filesystem::path& output_path) {
-        stage1_threads::run_threads(handles, interval, output_path);
+        tail_merge::run_threads(handles, interval, output_path);
       });
 }

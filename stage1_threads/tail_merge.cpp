@@ -8,7 +8,7 @@
 #include <optional>
 #include <vector>
 
-namespace stage1_threads {
+namespace tail_merge {
 
 void tail_file(const common::Handle& handle, common::Seconds interval,
                const std::function<void(const std::string&)>& write) {
@@ -62,4 +62,4 @@ void run_threads(const common::Handles& handles, common::Seconds interval, const
   output.close();
 }
 
-} // namespace stage1_threads
+} // namespace tail_merge

@@ -7,7 +7,7 @@
 #include <functional>
 #include <string>
 
-namespace stage1_threads {
+namespace tail_merge {
 
 // Blocking: reads lines from `handle` and hands each to `write`, waiting
 // `interval` whenever no new line is there, until the handle is closed and
@@ -18,4 +18,4 @@ void tail_file(const common::Handle& handle, common::Seconds interval,
 // Blocking: merges every handle into `output_path`, one thread per handle.
 void run_threads(const common::Handles& handles, common::Seconds interval, const std::filesystem::path& output_path);
 
-} // namespace stage1_threads
+} // namespace tail_merge

@@ -5,12 +5,12 @@
 #include <optional>
 #include <vector>
 
-namespace stage2_mixed {
+namespace tail_merge {
 
 namespace {
 
 // Runs on the loop's thread, the only thread that ever writes the output.
-asio::awaitable<void> write_async(common::OutputFile& output, std::string data) {
+awaitable<void> write_async(common::OutputFile& output, std::string data) {
   output.write(data);
   co_return;
 }
@@ -36,8 +36,7 @@ void tail_file(const common::Handle& handle, common::Seconds interval,
   }
 }
 
-asio::awaitable<void> run_tasks_mixed(common::Handles handles, common::Seconds interval,
-                                      std::filesystem::path output_path) {
+awaitable<void> run_tasks_mixed(common::Handles handles, common::Seconds interval, std::filesystem::path output_path) {
   auto loop = co_await asio::this_coro::executor;
   common::OutputFile output(output_path);
   // Called by the tails on their pool threads. Instead of a mutex, each write
@@ -50,7 +49,7 @@ asio::awaitable<void> run_tasks_mixed(common::Handles handles, common::Seconds i
   // needs a thread of its own. Asio's default pool (2 per core) would leave
   // the other tails queued behind running ones, and their lines unmerged.
   asio::thread_pool pool(handles.size());
-  std::vector<asio::awaitable<void>> tasks;
+  std::vector<awaitable<void>> tasks;
   for (const auto& handle : handles) {
     tasks.push_back(asyncio::run_in_executor(pool, tail_file, handle, interval, write));
   }
@@ -61,4 +60,4 @@ asio::awaitable<void> run_tasks_mixed(common::Handles handles, common::Seconds i
   output.close();
 }
 
-} // namespace stage2_mixed
+} // namespace tail_merge

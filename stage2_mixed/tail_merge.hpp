@@ -8,7 +8,7 @@
 #include <functional>
 #include <string>
 
-namespace stage2_mixed {
+namespace tail_merge {
 
 // Blocking: reads lines from `handle` and hands each to `write`, waiting
 // `interval` whenever no new line is there, until the handle is closed and
@@ -19,7 +19,6 @@ void tail_file(const common::Handle& handle, common::Seconds interval,
 // Coroutine: merges every handle into `output_path`, each tail_file on a pool
 // thread. Takes its arguments by value: a coroutine may outlive the caller's
 // variables, and a copy in its frame cannot dangle.
-asio::awaitable<void> run_tasks_mixed(common::Handles handles, common::Seconds interval,
-                                      std::filesystem::path output_path);
+awaitable<void> run_tasks_mixed(common::Handles handles, common::Seconds interval, std::filesystem::path output_path);
 
-} // namespace stage2_mixed
+} // namespace tail_merge

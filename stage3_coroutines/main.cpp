@@ -3,8 +3,8 @@
 
 int main(int argc, char* argv[]) {
   return common::stage_main(
-      argc, argv, "stage3_coroutines",
+      argc, argv,
       [](const common::Handles& handles, common::Seconds interval, const std::filesystem::path& output_path) {
-        asyncio::run(stage3_coroutines::run_tasks(handles, interval, output_path));
+        asyncio::run(tail_merge::run_tasks(handles, interval, output_path));
       });
 }

@@ -5,20 +5,20 @@
 #include <optional>
 #include <vector>
 
-namespace stage3_coroutines {
+namespace tail_merge {
 
 namespace {
 
 // Runs on the loop's thread, the only thread that ever writes the output.
-asio::awaitable<void> write_async(common::OutputFile& output, std::string data) {
+awaitable<void> write_async(common::OutputFile& output, std::string data) {
   output.write(data);
   co_return;
 }
 
 } // namespace
 
-asio::awaitable<void> tail_async(common::Handle handle, common::Seconds interval,
-                                 std::function<asio::awaitable<void>(std::string)> write) {
+awaitable<void> tail_async(common::Handle handle, common::Seconds interval,
+                           std::function<awaitable<void>(std::string)> write) {
   while (!handle->closed()) {
     // The book writes try/except/else. C++ has no else clause, and the
     // coroutine stages may not co_await inside a catch block, so every stage
@@ -26,9 +26,13 @@ asio::awaitable<void> tail_async(common::Handle handle, common::Seconds interval
     std::optional<std::string> line;
     try {
       // A line already read into memory costs no system call: take it here
-      // rather than pay a round trip to the pool for it.
+      // rather than pay a round trip to the pool for it. But give the loop
+      // back first, as asyncio.sleep(0) does: a tail with lines in memory
+      // must not keep the other tails from the loop.
       line = common::buffered_line(handle);
-      if (!line) {
+      if (line) {
+        co_await asyncio::sleep(common::Seconds(0));
+      } else {
         line = co_await asyncio::run_in_executor(asyncio::default_executor(), common::readline, handle);
       }
     } catch (const common::NoNewData&) {
@@ -41,12 +45,12 @@ asio::awaitable<void> tail_async(common::Handle handle, common::Seconds interval
   }
 }
 
-asio::awaitable<void> run_tasks(common::Handles handles, common::Seconds interval, std::filesystem::path output_path) {
+awaitable<void> run_tasks(common::Handles handles, common::Seconds interval, std::filesystem::path output_path) {
   common::OutputFile output(output_path);
   // Every tail runs on this loop, so every write does too: no mutex needed.
   auto write = [&](std::string data) { return write_async(output, std::move(data)); };
 
-  std::vector<asio::awaitable<void>> tasks;
+  std::vector<awaitable<void>> tasks;
   for (const auto& handle : handles) {
     tasks.push_back(tail_async(handle, interval, write));
   }
@@ -57,4 +61,4 @@ asio::awaitable<void> run_tasks(common::Handles handles, common::Seconds interva
   output.close();
 }
 
-} // namespace stage3_coroutines
+} // namespace tail_merge

@@ -8,17 +8,17 @@
 #include <functional>
 #include <string>
 
-namespace stage3_coroutines {
+namespace tail_merge {
 
 // Coroutine: reads lines from `handle` and awaits `write` for each, waiting
 // `interval` whenever no new line is there, until the handle is closed and
 // drained. Only readline itself runs on a pool thread.
-asio::awaitable<void> tail_async(common::Handle handle, common::Seconds interval,
-                                 std::function<asio::awaitable<void>(std::string)> write);
+awaitable<void> tail_async(common::Handle handle, common::Seconds interval,
+                           std::function<awaitable<void>(std::string)> write);
 
 // Coroutine: merges every handle into `output_path`, one tail_async per
 // handle, all on the caller's loop. Takes its arguments by value: a coroutine
 // may outlive the caller's variables, and a copy in its frame cannot dangle.
-asio::awaitable<void> run_tasks(common::Handles handles, common::Seconds interval, std::filesystem::path output_path);
+awaitable<void> run_tasks(common::Handles handles, common::Seconds interval, std::filesystem::path output_path);
 
-} // namespace stage3_coroutines
+} // namespace tail_merge

@@ -3,8 +3,8 @@
 
 int main(int argc, char* argv[]) {
   return common::stage_main(
-      argc, argv, "stage4_bottom_up",
+      argc, argv,
       [](const common::Handles& handles, common::Seconds interval, const std::filesystem::path& output_path) {
-        stage4_bottom_up::run_threads(handles, interval, output_path);
+        tail_merge::run_threads(handles, interval, output_path);
       });
 }

@@ -8,21 +8,21 @@
 #include <optional>
 #include <vector>
 
-namespace stage4_bottom_up {
+namespace tail_merge {
 
 namespace {
 
 // Adapts the old blocking write to the coroutine tail_async awaits. It runs
 // on this tail's own loop, so blocking here stops only this one tail.
-asio::awaitable<void> write_async(const std::function<void(const std::string&)>& write, std::string data) {
+awaitable<void> write_async(const std::function<void(const std::string&)>& write, std::string data) {
   write(data);
   co_return;
 }
 
 } // namespace
 
-asio::awaitable<void> tail_async(common::Handle handle, common::Seconds interval,
-                                 std::function<asio::awaitable<void>(std::string)> write) {
+awaitable<void> tail_async(common::Handle handle, common::Seconds interval,
+                           std::function<awaitable<void>(std::string)> write) {
   while (!handle->closed()) {
     // The book writes try/except/else. C++ has no else clause, and the
     // coroutine stages may not co_await inside a catch block, so every stage
@@ -30,9 +30,13 @@ asio::awaitable<void> tail_async(common::Handle handle, common::Seconds interval
     std::optional<std::string> line;
     try {
       // A line already read into memory costs no system call: take it here
-      // rather than pay a round trip to the pool for it.
+      // rather than pay a round trip to the pool for it. But give the loop
+      // back first, as asyncio.sleep(0) does: a tail with lines in memory
+      // must not keep the other tails from the loop.
       line = common::buffered_line(handle);
-      if (!line) {
+      if (line) {
+        co_await asyncio::sleep(common::Seconds(0));
+      } else {
         line = co_await asyncio::run_in_executor(asyncio::default_executor(), common::readline, handle);
       }
     } catch (const common::NoNewData&) {
@@ -88,4 +92,4 @@ void run_threads(const common::Handles& handles, common::Seconds interval, const
   output.close();
 }
 
-} // namespace stage4_bottom_up
+} // namespace tail_merge

@@ -8,13 +8,13 @@
 #include <functional>
 #include <string>
 
-namespace stage4_bottom_up {
+namespace tail_merge {
 
 // Coroutine: reads lines from `handle` and awaits `write` for each, waiting
 // `interval` whenever no new line is there, until the handle is closed and
 // drained. Only readline itself runs on a pool thread.
-asio::awaitable<void> tail_async(common::Handle handle, common::Seconds interval,
-                                 std::function<asio::awaitable<void>(std::string)> write);
+awaitable<void> tail_async(common::Handle handle, common::Seconds interval,
+                           std::function<awaitable<void>(std::string)> write);
 
 // Blocking, as in stage 1, but only a wrapper now: runs tail_async to
 // completion on an event loop of the calling thread's own.
@@ -24,4 +24,4 @@ void tail_file(const common::Handle& handle, common::Seconds interval,
 // Blocking: merges every handle into `output_path`, one thread per handle.
 void run_threads(const common::Handles& handles, common::Seconds interval, const std::filesystem::path& output_path);
 
-} // namespace stage4_bottom_up
+} // namespace tail_merge

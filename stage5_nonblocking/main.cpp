@@ -3,8 +3,8 @@
 
 int main(int argc, char* argv[]) {
   return common::stage_main(
-      argc, argv, "stage5_nonblocking",
+      argc, argv,
       [](const common::Handles& handles, common::Seconds interval, const std::filesystem::path& output_path) {
-        asyncio::run(stage5_nonblocking::run_fully_async(handles, interval, output_path));
+        asyncio::run(tail_merge::run_fully_async(handles, interval, output_path));
       });
 }

@@ -13,7 +13,7 @@
 #include <optional>
 #include <string>
 
-namespace stage5_nonblocking {
+namespace tail_merge {
 
 // The output file on a thread of its own, with an event loop of its own.
 // Opening, every write and the final close happen there, so a slow disk
@@ -27,14 +27,14 @@ public:
   WriteThread(const WriteThread&) = delete;
   WriteThread& operator=(const WriteThread&) = delete;
 
-  asio::awaitable<void> start(); // __aenter__: returns when the output is open
-  asio::awaitable<void> write(std::string data);
-  asio::awaitable<void> stop(); // __aexit__: returns when the output is closed
+  awaitable<void> start(); // __aenter__: returns when the output is open
+  awaitable<void> write(std::string data);
+  awaitable<void> stop(); // __aexit__: returns when the output is closed
 
 private:
   void run();
-  asio::awaitable<void> real_write(std::string data);
-  asio::awaitable<void> real_stop();
+  awaitable<void> real_write(std::string data);
+  awaitable<void> real_stop();
 
   std::filesystem::path output_path_;
   asio::io_context loop_;
@@ -47,14 +47,13 @@ private:
 // Coroutine: reads lines from `handle` and awaits `write` for each, waiting
 // `interval` whenever no new line is there, until the handle is closed and
 // drained. Only readline itself runs on a pool thread.
-asio::awaitable<void> tail_async(common::Handle handle, common::Seconds interval,
-                                 std::function<asio::awaitable<void>(std::string)> write);
+awaitable<void> tail_async(common::Handle handle, common::Seconds interval,
+                           std::function<awaitable<void>(std::string)> write);
 
 // Coroutine: merges every handle into `output_path`, one tail_async per
 // handle on the caller's loop, every write on the WriteThread. Takes its
 // arguments by value: a coroutine may outlive the caller's variables, and a
 // copy in its frame cannot dangle.
-asio::awaitable<void> run_fully_async(common::Handles handles, common::Seconds interval,
-                                      std::filesystem::path output_path);
+awaitable<void> run_fully_async(common::Handles handles, common::Seconds interval, std::filesystem::path output_path);
 
-} // namespace stage5_nonblocking
+} // namespace tail_merge

@@ -27,4 +27,13 @@ void check_merge(const Scenario& scenario, const common::MergeFunction& merge) {
   }
 }
 
+common::debug::Milliseconds longest_stall_with_slow_writes(const common::MergeFunction& merge) {
+  common::debug::configure({true, common::debug::Milliseconds(1000), common::debug::Milliseconds(100), "test"});
+  check_merge({2, 3, 0, true, 0.01}, merge);
+  const auto stall = common::debug::longest_stall();
+  common::debug::configure({});
+  REQUIRE(stall.has_value());
+  return *stall;
+}
+
 } // namespace tests

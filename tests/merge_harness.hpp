@@ -4,6 +4,7 @@
 // same standard.
 #pragma once
 
+#include "common/debug.hpp"
 #include "common/stage_main.hpp"
 
 namespace tests {
@@ -30,5 +31,9 @@ inline constexpr Scenario prefix_trap{12, 20, 0.01, false, 0.01};
 // Runs `merge` on a fresh set-up of `scenario` and checks the result with
 // confirm_merge, and that every written line arrived.
 void check_merge(const Scenario& scenario, const common::MergeFunction& merge);
+
+// The longest time an event loop was held (the --debug report) while `merge`
+// merged a few prefilled lines, each output write taking 100 ms.
+common::debug::Milliseconds longest_stall_with_slow_writes(const common::MergeFunction& merge);
 
 } // namespace tests

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <doctest/doctest.h>
 #include <stdexcept>
+#include <string>
 #include <thread>
 
 namespace {
@@ -163,6 +164,29 @@ TEST_CASE("asyncio::sleep waits at least its interval, on the loop's thread") {
     CHECK(std::chrono::steady_clock::now() - start >= std::chrono::milliseconds(10));
     CHECK(get_id() == loop_thread);
   }());
+}
+
+namespace {
+
+// Notes `name` three times, giving the loop back after each.
+asio::awaitable<void> take_turns(std::string& order, char name) {
+  for (int i = 0; i < 3; ++i) {
+    order += name;
+    co_await asyncio::sleep(common::Seconds(0));
+  }
+}
+
+} // namespace
+
+TEST_CASE("asyncio::sleep(0) gives the loop back: coroutines that use it take turns") {
+  std::string order;
+  asyncio::run([](std::string& order) -> asio::awaitable<void> {
+    std::vector<asio::awaitable<void>> tasks;
+    tasks.push_back(take_turns(order, 'a'));
+    tasks.push_back(take_turns(order, 'b'));
+    co_await asyncio::gather(std::move(tasks));
+  }(order));
+  CHECK(order == "ababab");
 }
 
 TEST_CASE("asyncio::run_until_complete runs a coroutine on the caller's own loop") {

@@ -335,10 +335,10 @@ MainResult run_main(
     const common::MergeFunction& merge = [](const common::Handles&, common::Seconds, const fs::path&) {
       FAIL("the merge must not start");
     }) {
-  args.insert(args.begin(), "stage_test");
+  args.insert(args.begin(), "/path/to/stage_test"); // messages name the program by its file name
   std::ostringstream out;
   std::ostringstream err;
-  const int code = common::stage_main(static_cast<int>(args.size()), args.data(), "stage_test", merge, out, err);
+  const int code = common::stage_main(static_cast<int>(args.size()), args.data(), merge, out, err);
   return {code, out.str(), err.str()};
 }
 

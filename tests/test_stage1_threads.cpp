@@ -8,7 +8,7 @@
 namespace {
 
 void merge(const common::Handles& handles, common::Seconds interval, const std::filesystem::path& output_path) {
-  stage1_threads::run_threads(handles, interval, output_path);
+  tail_merge::run_threads(handles, interval, output_path);
 }
 
 } // namespace

@@ -9,7 +9,7 @@
 namespace {
 
 void merge(const common::Handles& handles, common::Seconds interval, const std::filesystem::path& output_path) {
-  asyncio::run(stage2_mixed::run_tasks_mixed(handles, interval, output_path));
+  asyncio::run(tail_merge::run_tasks_mixed(handles, interval, output_path));
 }
 
 } // namespace

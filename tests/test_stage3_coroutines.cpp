@@ -9,7 +9,7 @@
 namespace {
 
 void merge(const common::Handles& handles, common::Seconds interval, const std::filesystem::path& output_path) {
-  asyncio::run(stage3_coroutines::run_tasks(handles, interval, output_path));
+  asyncio::run(tail_merge::run_tasks(handles, interval, output_path));
 }
 
 } // namespace
@@ -43,4 +43,9 @@ TEST_CASE("no readline runs on the loop's thread, and every write does") {
   CHECK(record.threads(common::probe::Event::buffered_line) == std::set{loop});
   // The waiting between polls is a timer on the loop, not a sleeping thread.
   CHECK(record.threads(common::probe::Event::wait) == std::set{loop});
+}
+
+TEST_CASE("with 100 ms writes, the loop is held for each write: what stage 5 fixes") {
+  // The margin is wide on purpose: the machine may be busy.
+  CHECK(tests::longest_stall_with_slow_writes(merge).count() >= 80);
 }

@@ -17,7 +17,7 @@
 namespace {
 
 void merge(const common::Handles& handles, common::Seconds interval, const std::filesystem::path& output_path) {
-  stage4_bottom_up::run_threads(handles, interval, output_path);
+  tail_merge::run_threads(handles, interval, output_path);
 }
 
 // Reads the thread count through a descriptor opened once, so that sampling
