@@ -21,17 +21,12 @@
 
 namespace {
 
-// Counts the test cases a run starts; query runs (--count, --list-...) start
-// no run at all.
-struct RunCounter : doctest::IReporter {
-  static inline bool run_started = false;
-  static inline unsigned test_cases = 0;
-
-  explicit RunCounter(const doctest::ContextOptions&) {}
+// A reporter that does nothing; the two below override what they need.
+struct QuietReporter : doctest::IReporter {
   void report_query(const doctest::QueryData&) override {}
-  void test_run_start() override { run_started = true; }
+  void test_run_start() override {}
   void test_run_end(const doctest::TestRunStats&) override {}
-  void test_case_start(const doctest::TestCaseData&) override { ++test_cases; }
+  void test_case_start(const doctest::TestCaseData&) override {}
   void test_case_reenter(const doctest::TestCaseData&) override {}
   void test_case_end(const doctest::CurrentTestCaseStats&) override {}
   void test_case_exception(const doctest::TestCaseException&) override {}
@@ -40,6 +35,17 @@ struct RunCounter : doctest::IReporter {
   void log_assert(const doctest::AssertData&) override {}
   void log_message(const doctest::MessageData&) override {}
   void test_case_skipped(const doctest::TestCaseData&) override {}
+};
+
+// Counts the test cases a run starts; query runs (--count, --list-...) start
+// no run at all.
+struct RunCounter : QuietReporter {
+  static inline bool run_started = false;
+  static inline unsigned test_cases = 0;
+
+  explicit RunCounter(const doctest::ContextOptions&) {}
+  void test_run_start() override { run_started = true; }
+  void test_case_start(const doctest::TestCaseData&) override { ++test_cases; }
 };
 REGISTER_LISTENER("run_counter", 1, RunCounter);
 
@@ -108,7 +114,7 @@ std::string bracket(std::string_view text) {
 }
 
 // Lists the test cases, as --list-test-cases does, into the ctest script.
-struct CtestWriter : doctest::IReporter {
+struct CtestWriter : QuietReporter {
   explicit CtestWriter(const doctest::ContextOptions&) {}
 
   void report_query(const doctest::QueryData& query) override {
@@ -145,18 +151,6 @@ struct CtestWriter : doctest::IReporter {
     }
     ctest_written = true;
   }
-
-  void test_run_start() override {}
-  void test_run_end(const doctest::TestRunStats&) override {}
-  void test_case_start(const doctest::TestCaseData&) override {}
-  void test_case_reenter(const doctest::TestCaseData&) override {}
-  void test_case_end(const doctest::CurrentTestCaseStats&) override {}
-  void test_case_exception(const doctest::TestCaseException&) override {}
-  void subcase_start(const doctest::SubcaseSignature&) override {}
-  void subcase_end() override {}
-  void log_assert(const doctest::AssertData&) override {}
-  void log_message(const doctest::MessageData&) override {}
-  void test_case_skipped(const doctest::TestCaseData&) override {}
 };
 REGISTER_REPORTER("ctest", 1, CtestWriter);
 

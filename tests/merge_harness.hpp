@@ -1,7 +1,7 @@
 // The confirm_merge harness: runs a stage's top-level function over a fixed
-// set of scenarios and checks every result with confirm_merge. Each stage's
-// test file runs all of them, so every step of the migration is held to the
-// same standard.
+// set of scenarios and checks every result with confirm_merge. Every stage's
+// test executable runs all of them (merge_scenarios.cpp), so every step of
+// the migration is held to the same standard.
 #pragma once
 
 #include "common/debug.hpp"
@@ -27,6 +27,10 @@ inline constexpr Scenario many_files{200, 5, 0.02, false, 0.01};
 inline constexpr Scenario empty_inputs{5, 0, 0.01, false, 0.01};
 // 12 inputs: "dir/1" is a prefix of "dir/10" and "dir/11".
 inline constexpr Scenario prefix_trap{12, 20, 0.01, false, 0.01};
+
+// The stage's top-level call, defined by each stage's test file; the
+// scenarios of merge_scenarios.cpp run it.
+void stage_merge(const common::Handles& handles, common::Seconds interval, const std::filesystem::path& output_path);
 
 // Runs `merge` on a fresh set-up of `scenario` and checks the result with
 // confirm_merge, and that every written line arrived.

@@ -2,6 +2,8 @@
 // collected. Each test writes a small results directory by hand (bench.tsv
 // and --stats files like the stages write), runs the tool as the script does
 // and reads the report and the picture it wrote.
+#include "support/files.hpp"
+
 #include <boost/property_tree/ptree.hpp>
 #include <boost/property_tree/xml_parser.hpp>
 #include <cstdlib>
@@ -19,34 +21,11 @@
 
 namespace fs = std::filesystem;
 using boost::property_tree::ptree;
+using tests::read_file;
+using tests::TempDir;
+using tests::write_file;
 
 namespace {
-
-// A scratch directory, removed when the test ends.
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "bench-report-test-XXXXXX").string();
-    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-    path = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path, ignored);
-  }
-};
-
-void write_file(const fs::path& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << text;
-}
-
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 // A --stats object as stage_main.cpp writes it; `extra` is added verbatim.
 std::string stats(const std::string& stage, long long lines, double lines_per_second, int threads, double rss,

@@ -6,6 +6,7 @@
 #include "common/output.hpp"
 #include "common/simulation.hpp"
 #include "common/stage_main.hpp"
+#include "support/files.hpp"
 
 #include <atomic>
 #include <doctest/doctest.h>
@@ -17,39 +18,12 @@
 #include <vector>
 
 namespace fs = std::filesystem;
+using tests::append;
+using tests::read_file;
+using tests::TempDir;
+using tests::write_file;
 
 namespace {
-
-// A scratch directory, removed when the test ends.
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "tail-merge-test-XXXXXX").string();
-    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-    path = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path, ignored);
-  }
-};
-
-void append(const fs::path& path, std::string_view data) {
-  std::ofstream out(path, std::ios::binary | std::ios::app);
-  out.write(data.data(), static_cast<std::streamsize>(data.size()));
-}
-
-void write_file(const fs::path& path, std::string_view data) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(data.data(), static_cast<std::streamsize>(data.size()));
-}
-
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream content;
-  content << in.rdbuf();
-  return content.str();
-}
 
 bool no_new_data(const common::Handle& handle) {
   try {

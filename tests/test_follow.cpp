@@ -2,6 +2,8 @@
 // signals, exit codes and messages are those a user sees. This file is
 // compiled once and linked into one test executable per stage, with a
 // source CMake writes that says which stage (stage_name, stage_binary).
+#include "support/files.hpp"
+
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
@@ -21,6 +23,8 @@
 #include <vector>
 
 namespace fs = std::filesystem;
+using tests::append;
+using tests::read_file;
 using namespace std::chrono_literals;
 
 // The stage under test, from the source CMake writes for each stage.
@@ -34,32 +38,10 @@ constexpr auto patience = 10s;
 
 namespace {
 
-// A scratch directory, removed when the test ends.
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "tail-merge-follow-XXXXXX").string();
-    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-    path = pattern;
-    fs::permissions(path, fs::perms::all); // the unprivileged runs below may use it too
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path, ignored);
-  }
+// A scratch directory the unprivileged runs below may use too.
+struct TempDir : tests::TempDir {
+  TempDir() { fs::permissions(path, fs::perms::all); }
 };
-
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream content;
-  content << in.rdbuf();
-  return content.str();
-}
-
-void append(const fs::path& path, std::string_view data) {
-  std::ofstream out(path, std::ios::binary | std::ios::app);
-  out.write(data.data(), static_cast<std::streamsize>(data.size()));
-}
 
 // How a child is started: a lower descriptor limit, an unprivileged user.
 struct Limits {

@@ -6,33 +6,16 @@
 
 #include <doctest/doctest.h>
 
-namespace {
-
-void merge(const common::Handles& handles, common::Seconds interval, const std::filesystem::path& output_path) {
+// The stage's top-level call, which the shared confirm_merge scenarios
+// (merge_scenarios.cpp) and the tests below run.
+void tests::stage_merge(const common::Handles& handles, common::Seconds interval,
+                        const std::filesystem::path& output_path) {
   asyncio::run(tail_merge::run_tasks_mixed(handles, interval, output_path));
-}
-
-} // namespace
-
-TEST_CASE("confirm_merge: the book's default run") {
-  tests::check_merge(tests::book_default, merge);
-}
-TEST_CASE("confirm_merge: prefilled inputs") {
-  tests::check_merge(tests::prefilled, merge);
-}
-TEST_CASE("confirm_merge: many files") {
-  tests::check_merge(tests::many_files, merge);
-}
-TEST_CASE("confirm_merge: empty inputs") {
-  tests::check_merge(tests::empty_inputs, merge);
-}
-TEST_CASE("confirm_merge: 12 files, the prefix trap") {
-  tests::check_merge(tests::prefix_trap, merge);
 }
 
 TEST_CASE("the tails read on pool threads, and every write happens on the loop's thread") {
   tests::ThreadRecord record;
-  tests::check_merge(tests::prefilled, merge);
+  tests::check_merge(tests::prefilled, tests::stage_merge);
   // asyncio::run runs the loop on the calling thread: this one.
   const auto loop = std::this_thread::get_id();
   const auto readers = record.threads(common::probe::Event::readline);
@@ -44,5 +27,6 @@ TEST_CASE("the tails read on pool threads, and every write happens on the loop's
 TEST_CASE("more inputs than the default pool has threads are all merged") {
   // Asio's default pool has two threads per core. With a pool that size,
   // the tails that got no thread would merge nothing until others finished.
-  tests::check_merge({4 * static_cast<int>(std::thread::hardware_concurrency()) + 1, 3, 0.01, false, 0.01}, merge);
+  tests::check_merge({4 * static_cast<int>(std::thread::hardware_concurrency()) + 1, 3, 0.01, false, 0.01},
+                     tests::stage_merge);
 }

@@ -6,33 +6,16 @@
 
 #include <doctest/doctest.h>
 
-namespace {
-
-void merge(const common::Handles& handles, common::Seconds interval, const std::filesystem::path& output_path) {
+// The stage's top-level call, which the shared confirm_merge scenarios
+// (merge_scenarios.cpp) and the tests below run.
+void tests::stage_merge(const common::Handles& handles, common::Seconds interval,
+                        const std::filesystem::path& output_path) {
   asyncio::run(tail_merge::run_tasks(handles, interval, output_path));
-}
-
-} // namespace
-
-TEST_CASE("confirm_merge: the book's default run") {
-  tests::check_merge(tests::book_default, merge);
-}
-TEST_CASE("confirm_merge: prefilled inputs") {
-  tests::check_merge(tests::prefilled, merge);
-}
-TEST_CASE("confirm_merge: many files") {
-  tests::check_merge(tests::many_files, merge);
-}
-TEST_CASE("confirm_merge: empty inputs") {
-  tests::check_merge(tests::empty_inputs, merge);
-}
-TEST_CASE("confirm_merge: 12 files, the prefix trap") {
-  tests::check_merge(tests::prefix_trap, merge);
 }
 
 TEST_CASE("no readline runs on the loop's thread, and every write does") {
   tests::ThreadRecord record;
-  tests::check_merge(tests::prefilled, merge);
+  tests::check_merge(tests::prefilled, tests::stage_merge);
   // asyncio::run runs the loop on the calling thread: this one.
   const auto loop = std::this_thread::get_id();
   const auto readers = record.threads(common::probe::Event::readline);
@@ -47,5 +30,5 @@ TEST_CASE("no readline runs on the loop's thread, and every write does") {
 
 TEST_CASE("with 100 ms writes, the loop is held for each write: what stage 5 fixes") {
   // The margin is wide on purpose: the machine may be busy.
-  CHECK(tests::longest_stall_with_slow_writes(merge).count() >= 80);
+  CHECK(tests::longest_stall_with_slow_writes(tests::stage_merge).count() >= 80);
 }

@@ -14,11 +14,14 @@
 #include <thread>
 #include <unistd.h>
 
-namespace {
-
-void merge(const common::Handles& handles, common::Seconds interval, const std::filesystem::path& output_path) {
+// The stage's top-level call, which the shared confirm_merge scenarios
+// (merge_scenarios.cpp) and the tests below run.
+void tests::stage_merge(const common::Handles& handles, common::Seconds interval,
+                        const std::filesystem::path& output_path) {
   tail_merge::run_threads(handles, interval, output_path);
 }
+
+namespace {
 
 // Reads the thread count through a descriptor opened once, so that sampling
 // it does not itself open and close descriptors while they are counted.
@@ -40,25 +43,9 @@ int open_descriptors() {
 
 } // namespace
 
-TEST_CASE("confirm_merge: the book's default run") {
-  tests::check_merge(tests::book_default, merge);
-}
-TEST_CASE("confirm_merge: prefilled inputs") {
-  tests::check_merge(tests::prefilled, merge);
-}
-TEST_CASE("confirm_merge: many files") {
-  tests::check_merge(tests::many_files, merge);
-}
-TEST_CASE("confirm_merge: empty inputs") {
-  tests::check_merge(tests::empty_inputs, merge);
-}
-TEST_CASE("confirm_merge: 12 files, the prefix trap") {
-  tests::check_merge(tests::prefix_trap, merge);
-}
-
 TEST_CASE("each tail thread runs its own loop: readline on the pool, nothing on the caller's thread") {
   tests::ThreadRecord record;
-  tests::check_merge(tests::prefilled, merge);
+  tests::check_merge(tests::prefilled, tests::stage_merge);
   const auto readers = record.threads(common::probe::Event::readline);
   const auto writers = record.threads(common::probe::Event::write);
   CHECK_FALSE(readers.empty());
@@ -92,7 +79,7 @@ TEST_CASE("threads stay within one per file plus a constant, and every loop is r
   const int descriptors_with_inputs = descriptors_before + scenario.files; // the set-up's handles
   tests::check_merge(scenario, [&](const common::Handles& handles, common::Seconds interval,
                                    const std::filesystem::path& output_path) {
-    merge(handles, interval, output_path);
+    tests::stage_merge(handles, interval, output_path);
     // Every per-thread loop is gone with its thread: no descriptor is left
     // behind but the inputs' own handles (the book's version keeps ~4 per file).
     CHECK(open_descriptors() == descriptors_with_inputs);

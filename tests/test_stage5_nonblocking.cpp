@@ -7,33 +7,16 @@
 #include <doctest/doctest.h>
 #include <sstream>
 
-namespace {
-
-void merge(const common::Handles& handles, common::Seconds interval, const std::filesystem::path& output_path) {
+// The stage's top-level call, which the shared confirm_merge scenarios
+// (merge_scenarios.cpp) and the tests below run.
+void tests::stage_merge(const common::Handles& handles, common::Seconds interval,
+                        const std::filesystem::path& output_path) {
   asyncio::run(tail_merge::run_fully_async(handles, interval, output_path));
-}
-
-} // namespace
-
-TEST_CASE("confirm_merge: the book's default run") {
-  tests::check_merge(tests::book_default, merge);
-}
-TEST_CASE("confirm_merge: prefilled inputs") {
-  tests::check_merge(tests::prefilled, merge);
-}
-TEST_CASE("confirm_merge: many files") {
-  tests::check_merge(tests::many_files, merge);
-}
-TEST_CASE("confirm_merge: empty inputs") {
-  tests::check_merge(tests::empty_inputs, merge);
-}
-TEST_CASE("confirm_merge: 12 files, the prefix trap") {
-  tests::check_merge(tests::prefix_trap, merge);
 }
 
 TEST_CASE("no output write runs on the loop's thread: all of them run on one writer thread") {
   tests::ThreadRecord record;
-  tests::check_merge(tests::prefilled, merge);
+  tests::check_merge(tests::prefilled, tests::stage_merge);
   const auto writers = record.threads(common::probe::Event::write);
   CHECK(writers.size() == 1);
   CHECK(writers.count(std::this_thread::get_id()) == 0);
@@ -42,7 +25,7 @@ TEST_CASE("no output write runs on the loop's thread: all of them run on one wri
 
 TEST_CASE("with 100 ms writes, the loop is never held: stage 3's was, for each write") {
   // The margin is wide on purpose: the machine may be busy.
-  CHECK(tests::longest_stall_with_slow_writes(merge).count() < 20);
+  CHECK(tests::longest_stall_with_slow_writes(tests::stage_merge).count() < 20);
 }
 
 namespace {
@@ -93,7 +76,7 @@ TEST_CASE("the program exits non-zero with one message when the output is a full
   std::ostringstream out;
   std::ostringstream err;
   const char* argv[] = {"stage5_nonblocking", "--output", "/dev/full", "--prefill"};
-  const int code = common::stage_main(4, argv, merge, out, err);
+  const int code = common::stage_main(4, argv, tests::stage_merge, out, err);
   CHECK(code == 1);
   CHECK(err.str() == "stage5_nonblocking: error: /dev/full: cannot write: No space left on device\n");
 }

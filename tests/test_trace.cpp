@@ -2,6 +2,7 @@
 #include "common/probe.hpp"
 #include "common/thread_name.hpp"
 #include "common/trace.hpp"
+#include "support/files.hpp"
 
 #include <boost/json.hpp>
 #include <doctest/doctest.h>
@@ -14,10 +15,7 @@
 namespace {
 
 boost::json::value read_json(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return boost::json::parse(text.str());
+  return boost::json::parse(tests::read_file(path));
 }
 
 } // namespace

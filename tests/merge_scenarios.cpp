@@ -1,0 +1,22 @@
+// The confirm_merge scenarios, written once and linked into every stage's
+// test executable, where they run that stage's tests::stage_merge: every step
+// of the migration is held to the same standard.
+#include "merge_harness.hpp"
+
+#include <doctest/doctest.h>
+
+TEST_CASE("confirm_merge: the book's default run") {
+  tests::check_merge(tests::book_default, tests::stage_merge);
+}
+TEST_CASE("confirm_merge: prefilled inputs") {
+  tests::check_merge(tests::prefilled, tests::stage_merge);
+}
+TEST_CASE("confirm_merge: many files") {
+  tests::check_merge(tests::many_files, tests::stage_merge);
+}
+TEST_CASE("confirm_merge: empty inputs") {
+  tests::check_merge(tests::empty_inputs, tests::stage_merge);
+}
+TEST_CASE("confirm_merge: 12 files, the prefix trap") {
+  tests::check_merge(tests::prefix_trap, tests::stage_merge);
+}
