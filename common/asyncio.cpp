@@ -1,9 +1,9 @@
 #include "asyncio.hpp"
 
-#include "debug.hpp"
-#include "probe.hpp"
-#include "shutdown.hpp"
-#include "thread_name.hpp"
+#include "common/instrument/debug.hpp"
+#include "common/instrument/probe.hpp"
+#include "common/program/shutdown.hpp"
+#include "common/instrument/thread_name.hpp"
 
 #include <boost/asio/deferred.hpp>
 #include <boost/asio/experimental/parallel_group.hpp>

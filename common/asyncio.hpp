@@ -12,8 +12,8 @@
 // other executor, as run_in_executor() does.
 #pragma once
 
-#include "common/probe.hpp"
-#include "common/thread_name.hpp"
+#include "common/instrument/probe.hpp"
+#include "common/instrument/thread_name.hpp"
 #include "common/wait.hpp"
 
 #include <boost/asio/awaitable.hpp>
@@ -38,7 +38,7 @@ namespace asyncio {
 
 namespace detail {
 // With --debug, watches a loop while it runs and reports each time it was
-// held (see common/debug.hpp); otherwise does nothing.
+// held (see common/instrument/debug.hpp); otherwise does nothing.
 class StallWatch {
 public:
   explicit StallWatch(asio::io_context& loop);

@@ -1,6 +1,6 @@
 #include "confirm_merge.hpp"
 
-#include "posix_io.hpp"
+#include "common/program/posix_io.hpp"
 
 #include <fstream>
 #include <sstream>

@@ -1,10 +1,10 @@
 #include "output.hpp"
 
-#include "debug.hpp"
-#include "latency.hpp"
-#include "posix_io.hpp"
-#include "probe.hpp"
-#include "thread_name.hpp"
+#include "common/instrument/debug.hpp"
+#include "common/instrument/latency.hpp"
+#include "common/program/posix_io.hpp"
+#include "common/instrument/probe.hpp"
+#include "common/instrument/thread_name.hpp"
 
 #include <cerrno>
 #include <cstring>

@@ -1,8 +1,8 @@
 #include "simulation.hpp"
 
-#include "latency.hpp"
-#include "posix_io.hpp"
-#include "thread_name.hpp"
+#include "common/instrument/latency.hpp"
+#include "common/program/posix_io.hpp"
+#include "common/instrument/thread_name.hpp"
 
 #include <algorithm>
 #include <array>

@@ -2,9 +2,9 @@
 // appending numbered random lines, as in the book's simulation.
 #pragma once
 
-#include "input.hpp"
-#include "options.hpp"
-#include "wait.hpp"
+#include "common/input.hpp"
+#include "common/program/options.hpp"
+#include "common/wait.hpp"
 
 #include <boost/thread/thread.hpp>
 #include <cstdint>

@@ -1,6 +1,6 @@
 #include "wait.hpp"
 
-#include "probe.hpp"
+#include "common/instrument/probe.hpp"
 
 #include <thread>
 

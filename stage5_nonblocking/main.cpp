@@ -1,4 +1,4 @@
-#include "common/stage_main.hpp"
+#include "common/program/stage_main.hpp"
 #include "tail_merge.hpp"
 
 int main(int argc, char* argv[]) {

@@ -4,8 +4,8 @@
 // the migration is held to the same standard.
 #pragma once
 
-#include "common/debug.hpp"
-#include "common/stage_main.hpp"
+#include "common/instrument/debug.hpp"
+#include "common/program/stage_main.hpp"
 
 namespace tests {
 

@@ -1,9 +1,9 @@
 // common/debug.hpp: the slow-callback report watches the loops that
 // asyncio::run drives.
 #include "common/asyncio.hpp"
-#include "common/debug.hpp"
+#include "common/instrument/debug.hpp"
 #include "common/output.hpp"
-#include "common/thread_name.hpp"
+#include "common/instrument/thread_name.hpp"
 
 #include <doctest/doctest.h>
 #include <iostream>

@@ -1,7 +1,7 @@
 // common/trace.hpp: --trace writes a Chrome trace that Perfetto can load.
-#include "common/probe.hpp"
-#include "common/thread_name.hpp"
-#include "common/trace.hpp"
+#include "common/instrument/probe.hpp"
+#include "common/instrument/thread_name.hpp"
+#include "common/instrument/trace.hpp"
 #include "support/files.hpp"
 
 #include <boost/json.hpp>

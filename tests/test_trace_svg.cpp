@@ -1,7 +1,7 @@
 // common/trace_svg.hpp: several traces drawn as one SVG picture. The SVG is
 // parsed as XML and its marked-up parts (class and data- attributes) are
 // checked against small traces written out below.
-#include "common/trace_svg.hpp"
+#include "common/tools/trace_svg.hpp"
 
 #include <boost/property_tree/ptree.hpp>
 #include <boost/property_tree/xml_parser.hpp>

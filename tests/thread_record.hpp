@@ -2,7 +2,7 @@
 // test can check a stage's claim about its threads instead of assuming it.
 #pragma once
 
-#include "common/probe.hpp"
+#include "common/instrument/probe.hpp"
 
 #include <map>
 #include <mutex>

@@ -3,8 +3,8 @@
 // main.cpp only says which function does the merging.
 #pragma once
 
-#include "input.hpp"
-#include "wait.hpp"
+#include "common/input.hpp"
+#include "common/wait.hpp"
 
 #include <filesystem>
 #include <functional>

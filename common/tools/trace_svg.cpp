@@ -1,6 +1,6 @@
 #include "trace_svg.hpp"
 
-#include "xml.hpp"
+#include "common/tools/xml.hpp"
 
 #include <algorithm>
 #include <boost/json.hpp>

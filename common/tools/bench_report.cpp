@@ -30,7 +30,7 @@
 // (common/stage_main.cpp). On an error the tool prints one line naming the
 // file and exits 1, leaving no output behind; wrong arguments exit 2. Missed
 // targets do not change the exit code: they are the report's content.
-#include "common/xml.hpp"
+#include "common/tools/xml.hpp"
 
 #include <algorithm>
 #include <boost/json/parse.hpp>

@@ -2,7 +2,7 @@
 // the same way and only differ in how they merge.
 #pragma once
 
-#include "wait.hpp"
+#include "common/wait.hpp"
 
 #include <cstdint>
 #include <filesystem>

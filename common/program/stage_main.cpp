@@ -1,14 +1,14 @@
 #include "stage_main.hpp"
 
-#include "confirm_merge.hpp"
-#include "debug.hpp"
-#include "latency.hpp"
-#include "options.hpp"
-#include "output.hpp"
-#include "shutdown.hpp"
-#include "simulation.hpp"
-#include "thread_name.hpp"
-#include "trace.hpp"
+#include "common/confirm_merge.hpp"
+#include "common/instrument/debug.hpp"
+#include "common/instrument/latency.hpp"
+#include "common/program/options.hpp"
+#include "common/output.hpp"
+#include "common/program/shutdown.hpp"
+#include "common/simulation.hpp"
+#include "common/instrument/thread_name.hpp"
+#include "common/instrument/trace.hpp"
 
 #include <algorithm>
 #include <array>

@@ -4,7 +4,7 @@
 // chart per trace in the order given (trace_svg.hpp). On an error it prints
 // one line naming the file and exits 1, leaving no OUTPUT behind; wrong
 // arguments exit 2.
-#include "trace_svg.hpp"
+#include "common/tools/trace_svg.hpp"
 
 #include <cerrno>
 #include <cstring>

@@ -1,6 +1,6 @@
 #include "latency.hpp"
 
-#include "posix_io.hpp"
+#include "common/program/posix_io.hpp"
 
 #include <algorithm>
 #include <atomic>

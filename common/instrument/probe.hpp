@@ -4,7 +4,7 @@
 // which thread did what, and --trace records it (see trace.hpp).
 #pragma once
 
-#include "trace.hpp"
+#include "common/instrument/trace.hpp"
 
 #include <cstdint>
 #include <functional>
