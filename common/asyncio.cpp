@@ -2,8 +2,8 @@
 
 #include "common/instrument/debug.hpp"
 #include "common/instrument/probe.hpp"
-#include "common/program/shutdown.hpp"
 #include "common/instrument/thread_name.hpp"
+#include "common/program/shutdown.hpp"
 
 #include <boost/asio/deferred.hpp>
 #include <boost/asio/experimental/parallel_group.hpp>

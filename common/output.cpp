@@ -2,9 +2,9 @@
 
 #include "common/instrument/debug.hpp"
 #include "common/instrument/latency.hpp"
-#include "common/program/posix_io.hpp"
 #include "common/instrument/probe.hpp"
 #include "common/instrument/thread_name.hpp"
+#include "common/program/posix_io.hpp"
 
 #include <cerrno>
 #include <cstring>

@@ -2,10 +2,10 @@
 // the output file and the command line.
 #include "common/confirm_merge.hpp"
 #include "common/input.hpp"
-#include "common/program/options.hpp"
 #include "common/output.hpp"
-#include "common/simulation.hpp"
+#include "common/program/options.hpp"
 #include "common/program/stage_main.hpp"
+#include "common/simulation.hpp"
 #include "support/files.hpp"
 
 #include <atomic>

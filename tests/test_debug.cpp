@@ -2,8 +2,8 @@
 // asyncio::run drives.
 #include "common/asyncio.hpp"
 #include "common/instrument/debug.hpp"
-#include "common/output.hpp"
 #include "common/instrument/thread_name.hpp"
+#include "common/output.hpp"
 
 #include <doctest/doctest.h>
 #include <iostream>

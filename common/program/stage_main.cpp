@@ -3,12 +3,12 @@
 #include "common/confirm_merge.hpp"
 #include "common/instrument/debug.hpp"
 #include "common/instrument/latency.hpp"
-#include "common/program/options.hpp"
-#include "common/output.hpp"
-#include "common/program/shutdown.hpp"
-#include "common/simulation.hpp"
 #include "common/instrument/thread_name.hpp"
 #include "common/instrument/trace.hpp"
+#include "common/output.hpp"
+#include "common/program/options.hpp"
+#include "common/program/shutdown.hpp"
+#include "common/simulation.hpp"
 
 #include <algorithm>
 #include <array>
