@@ -13,7 +13,6 @@
 #pragma once
 
 #include "common/instrument/probe.hpp"
-#include "common/instrument/thread_name.hpp"
 #include "common/wait.hpp"
 
 #include <boost/asio/awaitable.hpp>
@@ -36,62 +35,14 @@ using asio::awaitable;
 
 namespace asyncio {
 
-namespace detail {
-// With --debug, watches a loop while it runs and reports each time it was
-// held (see common/instrument/debug.hpp); otherwise does nothing.
-class StallWatch {
-public:
-  explicit StallWatch(asio::io_context& loop);
-  ~StallWatch();
-  StallWatch(const StallWatch&) = delete;
-  StallWatch& operator=(const StallWatch&) = delete;
-  void stop();
-
-private:
-  struct State;
-  std::unique_ptr<State> state_;
-};
-
-// Follow mode, on the main thread: SIGINT and SIGTERM are received by this
-// loop (asio::signal_set) and end the run (see common/shutdown.hpp).
-class LoopSignals {
-public:
-  explicit LoopSignals(asio::io_context& loop);
-  ~LoopSignals();
-  LoopSignals(const LoopSignals&) = delete;
-  LoopSignals& operator=(const LoopSignals&) = delete;
-  void stop();
-
-private:
-  struct State;
-  std::unique_ptr<State> state_;
-};
-
-// Runs `main`, then stops the watchers, whose pending waits would otherwise
-// keep the loop running.
-template <class T> asio::awaitable<T> watched(asio::awaitable<T> main, StallWatch& watch, LoopSignals& signals) {
-  struct StopOnExit {
-    StallWatch& watch;
-    LoopSignals& signals;
-    ~StopOnExit() {
-      watch.stop();
-      signals.stop();
-    }
-  } stop_on_exit{watch, signals};
-  co_return co_await std::move(main);
-}
-} // namespace detail
-
 // loop.run_until_complete(main()): runs the loop on the calling thread until
 // `main` has finished; returns its result or rethrows its exception. The
 // loop is the caller's: a thread that drives a loop of its own (stage 4)
 // creates an io_context, passes it here, and destroys it when done.
 // Wraps co_spawn(loop, main, use_future) and io_context::run().
 template <class T> T run_until_complete(asio::io_context& loop, asio::awaitable<T> main) {
-  common::name_loop_thread();
-  detail::StallWatch watch(loop);
-  detail::LoopSignals signals(loop);
-  std::future<T> result = asio::co_spawn(loop, detail::watched(std::move(main), watch, signals), asio::use_future);
+  // watch_loop: what watches a loop (--debug, follow mode's signals) does so while `main` runs.
+  std::future<T> result = asio::co_spawn(loop, common::probe::watch_loop(loop, std::move(main)), asio::use_future);
   loop.run();
   return result.get();
 }
@@ -122,8 +73,7 @@ asio::thread_pool& default_executor();
 namespace detail {
 template <class Fn, class... Args>
 auto call(Fn fn, Args... args) -> asio::awaitable<std::invoke_result_t<Fn&, Args&...>> {
-  common::name_pool_thread();
-  common::probe::Span span(common::probe::Event::pool_task);
+  common::probe::Span span(common::probe::Event::pool_task); // --trace and the tests see the pool at work
   if constexpr (std::is_void_v<std::invoke_result_t<Fn&, Args&...>>) {
     std::invoke(fn, args...);
     co_return;

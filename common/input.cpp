@@ -1,7 +1,6 @@
 #include "input.hpp"
 
 #include "common/instrument/probe.hpp"
-#include "common/instrument/thread_name.hpp"
 #include "common/program/posix_io.hpp"
 
 #include <algorithm>
@@ -80,10 +79,7 @@ Handle open_input(const std::filesystem::path& path, InputHandle::Start start) {
 
 std::string readline(const Handle& handle) {
   InputHandle& h = *handle;
-  if (!thread_has_name()) {
-    set_thread_name("tail-" + h.path_.filename().string());
-  }
-  probe::Span span(probe::Event::readline);
+  probe::Span span(probe::Event::readline, h.path_.native()); // --trace and the tests see who reads
   // Look at the close flag before looking for data. If close() came before
   // this point, every byte the writer wrote is already in the file, so
   // finding nothing below really means "drained".

@@ -1,16 +1,12 @@
 #include "output.hpp"
 
-#include "common/instrument/debug.hpp"
-#include "common/instrument/latency.hpp"
 #include "common/instrument/probe.hpp"
-#include "common/instrument/thread_name.hpp"
 #include "common/program/posix_io.hpp"
 
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
 #include <stdexcept>
-#include <thread>
 #include <unistd.h>
 
 namespace common {
@@ -32,7 +28,6 @@ void set_output_line_buffered(bool line_buffered) {
 }
 
 OutputFile::OutputFile(std::filesystem::path path) : path_(std::move(path)) {
-  name_thread_if_unnamed("writer");
   fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | (append_ ? O_APPEND : O_TRUNC) | O_CLOEXEC, 0644);
   if (fd_ < 0) {
     throw io_error(path_, "cannot open for writing", errno);
@@ -47,17 +42,8 @@ OutputFile::~OutputFile() {
 }
 
 void OutputFile::write(std::string_view data) {
-  probe::Span span(probe::Event::write);
-  if (const auto slow = debug::settings().slow_write; slow.count() > 0) {
-    std::this_thread::sleep_for(slow); // --slow-write: a slow disk, the write blocks its thread
-  }
+  probe::Span span(probe::Event::write, data); // --trace, --slow-write, latency and the tests see each write
   buffer_.append(data);
-  if (trace::enabled()) {
-    trace::instant("line merged");
-  }
-  if (latency::enabled()) {
-    latency::arrived(data);
-  }
   if (buffer_.size() >= buffer_size || line_buffered_) {
     flush();
   }

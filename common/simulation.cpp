@@ -70,10 +70,8 @@ void write_random_data(const fs::path& path, int write_count, Seconds interval, 
     }
     line += '\n';
     if (interval.count() > 0) {
-      if (latency::enabled()) {
-        latency::written(path.native(), i);
-      }
-      write_all(fd, path, line); // flushed at once: a reader may be waiting for it
+      latency::written(path.native(), i); // --stats: when the line left its writer
+      write_all(fd, path, line);          // flushed at once: a reader may be waiting for it
     } else {
       pending += line;
       if (pending.size() >= 64 * 1024) {

@@ -46,6 +46,9 @@ bool enabled() noexcept {
 }
 
 void written(std::string_view path, int index) {
+  if (!enabled()) {
+    return;
+  }
   const auto input = inputs_.find(path);
   if (input != inputs_.end() && index >= 0 && index < lines_) {
     written_[input->second * static_cast<std::size_t>(lines_) + static_cast<std::size_t>(index)].store(

@@ -19,6 +19,7 @@ void start(const std::vector<std::filesystem::path>& inputs, int lines);
 bool enabled() noexcept;
 
 // Writer side: line `index` of the input at `path` is about to be written.
+// Does nothing unless a measurement was started.
 void written(std::string_view path, int index);
 // Output side: `line` reached the output.
 void arrived(std::string_view line);

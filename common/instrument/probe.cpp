@@ -1,12 +1,22 @@
 #include "probe.hpp"
 
+#include "common/instrument/debug.hpp"
+#include "common/instrument/latency.hpp"
+#include "common/instrument/thread_name.hpp"
+
 #include <atomic>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <thread>
 
 namespace common::probe {
 
 namespace {
 
 Observer observer_;
+std::map<std::string, LoopWatcher, std::less<>> loop_watchers_;
+std::atomic<std::uint64_t> next_id_{0};
 
 const char* name(Event event) {
   switch (event) {
@@ -24,7 +34,25 @@ const char* name(Event event) {
   return "?";
 }
 
-std::atomic<std::uint64_t> next_id_{0};
+// A thread is named after the first role it shows (see thread_name.hpp).
+void name_thread(Event event, std::string_view detail) {
+  if (thread_has_name()) {
+    return;
+  }
+  switch (event) {
+  case Event::readline:
+    set_thread_name("tail-" + std::filesystem::path(detail).filename().string());
+    break;
+  case Event::write:
+    set_thread_name("writer");
+    break;
+  case Event::pool_task:
+    name_pool_thread();
+    break;
+  default:
+    break;
+  }
+}
 
 } // namespace
 
@@ -32,13 +60,29 @@ void set_observer(Observer observer) {
   observer_ = std::move(observer);
 }
 
-Span::Span(Event event, Mode mode) : event_(event), mode_(mode) {
+Span::Span(Event event, std::string_view detail) : event_(event) {
+  name_thread(event, detail);
   if (observer_) {
     observer_(event_, true);
   }
   if (trace::enabled()) {
     begin_ = trace::Clock::now();
   }
+  if (event == Event::write) {
+    if (const auto slow = debug::settings().slow_write; slow.count() > 0) {
+      std::this_thread::sleep_for(slow); // --slow-write: a slow disk, the write blocks its thread
+    }
+    if (trace::enabled()) {
+      trace::instant("line merged");
+    }
+    if (latency::enabled()) {
+      latency::arrived(detail);
+    }
+  }
+}
+
+Span::Span(Event event, Mode mode) : Span(event) {
+  mode_ = mode;
 }
 
 Span::~Span() {
@@ -51,6 +95,29 @@ Span::~Span() {
     } else {
       trace::complete(name(event_), begin_, trace::Clock::now());
     }
+  }
+}
+
+void set_loop_watcher(std::string_view name, LoopWatcher watcher) {
+  if (watcher) {
+    loop_watchers_.insert_or_assign(std::string(name), std::move(watcher));
+  } else if (const auto found = loop_watchers_.find(name); found != loop_watchers_.end()) {
+    loop_watchers_.erase(found);
+  }
+}
+
+LoopWatches::LoopWatches(boost::asio::io_context& loop) {
+  name_loop_thread();
+  for (const auto& [name, watcher] : loop_watchers_) {
+    if (auto watch = watcher(loop)) {
+      watches_.push_back(std::move(watch));
+    }
+  }
+}
+
+LoopWatches::~LoopWatches() {
+  for (const auto& watch : watches_) {
+    watch->stop();
   }
 }
 

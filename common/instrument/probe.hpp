@@ -1,13 +1,24 @@
-// Where common/ reports what the stages do: each readline, each wait for new
-// data, each write of the output, each call handed to a pool. Stage files
-// carry no instrumentation of their own: the tests hook in here to check
-// which thread did what, and --trace records it (see trace.hpp).
+// The one hook between the lesson and whatever watches a run.
+//
+// The lesson's files announce what they do, one line each: a readline, a
+// line taken from memory, a wait for new data, a write of the output, a call
+// run on a pool (probe::Span), and an event loop running its coroutine
+// (probe::watch_loop). Everything that observes a run subscribes here, behind
+// the lesson: --trace (trace.hpp), --debug's stall report and its
+// --slow-write (debug.hpp), the benchmark's line latency (latency.hpp), the
+// thread names (thread_name.hpp), follow mode's signals on the main loop
+// (program/shutdown.hpp) and the tests' records of which thread did what.
 #pragma once
 
 #include "common/instrument/trace.hpp"
 
-#include <cstdint>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
 #include <functional>
+#include <memory>
+#include <string_view>
+#include <utility>
+#include <vector>
 
 namespace common::probe {
 
@@ -18,8 +29,8 @@ enum class Event { readline, buffered_line, wait, write, pool_task };
 using Observer = std::function<void(Event event, bool begin)>;
 
 // Install before a run starts and remove (pass nullptr) after it ended; the
-// observer itself must be thread-safe. With no observer and no trace, a
-// probe costs a test of an empty std::function and one relaxed atomic load.
+// observer itself must be thread-safe. With nothing subscribed, a span costs
+// a few loads of flags.
 void set_observer(Observer observer);
 
 // Marks the work of one scope as `event`.
@@ -29,15 +40,54 @@ public:
   // here while its loop runs others, so the thread is not busy with it.
   enum class Mode { on_thread, suspends };
 
-  explicit Span(Event event, Mode mode = Mode::on_thread);
+  // `detail`: for a readline the input's path (a tail thread is named after
+  // it), for a write the data written (the latency measurement reads it).
+  explicit Span(Event event, std::string_view detail = {});
+  Span(Event event, Mode mode);
   ~Span();
   Span(const Span&) = delete;
   Span& operator=(const Span&) = delete;
 
 private:
   Event event_;
-  Mode mode_;
+  Mode mode_ = Mode::on_thread;
   trace::Clock::time_point begin_{};
 };
+
+// Something that watches an event loop while it runs (--debug's stall watch,
+// follow mode's signals). Its pending waits would keep the loop running, so
+// it is stopped as soon as the loop's coroutine has ended.
+class LoopWatch {
+public:
+  virtual ~LoopWatch() = default;
+  virtual void stop() = 0;
+};
+
+// Makes the watch of a loop about to run, on the loop's thread; nullptr
+// leaves that loop alone.
+using LoopWatcher = std::function<std::unique_ptr<LoopWatch>(boost::asio::io_context& loop)>;
+
+// Sets, or with nullptr removes, the watcher called `name`. Only before or
+// after a run, never during one.
+void set_loop_watcher(std::string_view name, LoopWatcher watcher);
+
+// The watches of one loop, made by every watcher (and the loop's thread
+// named) on construction, stopped on destruction.
+class LoopWatches {
+public:
+  explicit LoopWatches(boost::asio::io_context& loop);
+  ~LoopWatches();
+  LoopWatches(const LoopWatches&) = delete;
+  LoopWatches& operator=(const LoopWatches&) = delete;
+
+private:
+  std::vector<std::unique_ptr<LoopWatch>> watches_;
+};
+
+// Runs `main` on `loop`, watched by every loop watcher while it runs.
+template <class T> boost::asio::awaitable<T> watch_loop(boost::asio::io_context& loop, boost::asio::awaitable<T> main) {
+  LoopWatches watches(loop);
+  co_return co_await std::move(main);
+}
 
 } // namespace common::probe

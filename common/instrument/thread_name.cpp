@@ -19,12 +19,6 @@ bool thread_has_name() {
   return !name_.empty();
 }
 
-void name_thread_if_unnamed(const std::string& name) {
-  if (name_.empty()) {
-    name_ = name;
-  }
-}
-
 void name_pool_thread() {
   if (name_.empty()) {
     name_ = "pool-" + std::to_string(++pool_threads_);

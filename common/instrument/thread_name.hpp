@@ -1,12 +1,13 @@
 // A readable name for each thread (main, pool-1, tail-3, writer, sim-0), for
-// the debug report. Names are given by common/ itself, where a thread first
-// shows its role, so stage files carry no bookkeeping:
+// the debug report and the trace. The probe (probe.cpp) names a thread when
+// it first shows its role, so neither the stages nor the lesson's files carry
+// any bookkeeping:
 //   main      the shared main()
 //   sim-N     the simulated writer of input N
 //   pool-N    a thread of a pool, when it first runs a call of run_in_executor
 //   loop-N    a thread that runs an event loop without being any of the above
 //   tail-X    a thread that reads input X without being any of the above
-//   writer    a thread that opens the output without being any of the above
+//   writer    a thread that writes the output without being any of the above
 #pragma once
 
 #include <string>
@@ -15,8 +16,6 @@ namespace common {
 
 void set_thread_name(std::string name);
 bool thread_has_name();
-// Sets the name only if the thread has none yet.
-void name_thread_if_unnamed(const std::string& name);
 // Names a pool thread "pool-N" (numbered in order of first use), if unnamed.
 void name_pool_thread();
 // Names a thread that runs an event loop "loop-N", if unnamed.

@@ -2,9 +2,9 @@
 // Chrome Trace Event Format JSON that Perfetto UI (ui.perfetto.dev) and
 // chrome://tracing open: one track per thread, named as in thread_name.hpp.
 //
-// Only common/ records (readline, waiting for data, the output's writes, the
-// pool wrapper), through probe::Span, so the stage files carry no tracing
-// code. What a probe costs when nothing records is said in probe.hpp.
+// It records what the lesson announces to the probe (readline, waiting for
+// data, the output's writes, the pool wrapper; see probe.hpp), so neither the
+// stage files nor the lesson's carry tracing code.
 #pragma once
 
 #include <chrono>

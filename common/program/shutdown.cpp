@@ -1,7 +1,11 @@
 #include "shutdown.hpp"
 
+#include "common/instrument/probe.hpp"
+
 #include <atomic>
+#include <boost/asio/signal_set.hpp>
 #include <csignal>
+#include <memory>
 #include <pthread.h>
 #include <thread>
 
@@ -11,7 +15,6 @@ namespace {
 
 std::function<void(std::string_view)> stop_;
 std::atomic<bool> requested_{false};
-std::atomic<bool> enabled_{false};
 std::thread waiter_;
 std::thread::id main_thread_;
 sigset_t old_mask_;
@@ -26,6 +29,12 @@ sigset_t waited_signals() {
   sigaddset(&set, SIGTERM);
   sigaddset(&set, SIGUSR1);
   return set;
+}
+
+void request(int signal) {
+  if (!requested_.exchange(true)) {
+    stop_(signal == SIGINT ? "SIGINT" : signal == SIGTERM ? "SIGTERM" : "a signal");
+  }
 }
 
 void wait_for_signals() {
@@ -46,6 +55,52 @@ void end_waiter() {
   }
 }
 
+void set_blocked(bool blocked) {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  ::pthread_sigmask(blocked ? SIG_BLOCK : SIG_UNBLOCK, &set, nullptr);
+}
+
+// The main thread's event loop receives SIGINT and SIGTERM with
+// asio::signal_set, in place of the signal-waiting thread.
+class LoopSignals : public probe::LoopWatch {
+public:
+  explicit LoopSignals(boost::asio::io_context& loop)
+      : signals_(std::make_shared<boost::asio::signal_set>(loop, SIGINT, SIGTERM)) {
+    wait(signals_);     // installs Asio's handler first,
+    set_blocked(false); // then lets the signals reach this thread
+  }
+  ~LoopSignals() override { set_blocked(true); }
+
+  void stop() override { signals_->cancel(); }
+
+private:
+  // The set is shared with its pending wait, which may run after this is gone.
+  static void wait(const std::shared_ptr<boost::asio::signal_set>& signals) {
+    signals->async_wait([signals](boost::system::error_code error, int signal) {
+      if (error) {
+        return; // stopped
+      }
+      request(signal); // closes the inputs: the tails drain and end
+      wait(signals);   // a second signal changes nothing
+    });
+  }
+
+  std::shared_ptr<boost::asio::signal_set> signals_;
+};
+
+// Only the main thread's loop takes over, and only once the waiting thread
+// has ended.
+std::unique_ptr<probe::LoopWatch> watch_main_loop(boost::asio::io_context& loop) {
+  if (std::this_thread::get_id() != main_thread_) {
+    return nullptr;
+  }
+  end_waiter();
+  return std::make_unique<LoopSignals>(loop);
+}
+
 } // namespace
 
 void enable(std::function<void(std::string_view)> stop) {
@@ -61,34 +116,16 @@ void enable(std::function<void(std::string_view)> stop) {
   default_action.sa_handler = SIG_DFL;
   ::sigaction(SIGINT, &default_action, &old_int_);
   ::sigaction(SIGTERM, &default_action, &old_term_);
-  enabled_ = true;
   waiter_ = std::thread(wait_for_signals);
+  probe::set_loop_watcher("signals", watch_main_loop);
 }
 
 void disable() {
+  probe::set_loop_watcher("signals", nullptr);
   end_waiter();
-  enabled_ = false;
   ::sigaction(SIGINT, &old_int_, nullptr);
   ::sigaction(SIGTERM, &old_term_, nullptr);
   ::pthread_sigmask(SIG_SETMASK, &old_mask_, nullptr);
-}
-
-bool enabled() noexcept {
-  return enabled_;
-}
-
-bool hand_over_to_loop() {
-  if (!enabled_ || std::this_thread::get_id() != main_thread_) {
-    return false;
-  }
-  end_waiter();
-  return true;
-}
-
-void request(int signal) {
-  if (!requested_.exchange(true)) {
-    stop_(signal == SIGINT ? "SIGINT" : signal == SIGTERM ? "SIGTERM" : "a signal");
-  }
 }
 
 } // namespace common::shutdown

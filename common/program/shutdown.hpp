@@ -7,9 +7,10 @@
 // then:
 //   - in the thread stages (1 and 4), a dedicated thread waits for them with
 //     sigwait();
-//   - in the coroutine stages (2, 3 and 5), asyncio::run_until_complete on
-//     the main thread takes over: it stops that thread and receives the
-//     signals on the event loop with asio::signal_set (see asyncio.cpp).
+//   - in the coroutine stages (2, 3 and 5), the event loop of the main
+//     thread takes over when it starts (a loop watcher, see
+//     instrument/probe.hpp): it stops that thread and receives the signals
+//     with asio::signal_set.
 #pragma once
 
 #include <functional>
@@ -22,13 +23,5 @@ namespace common::shutdown {
 void enable(std::function<void(std::string_view signal_name)> stop);
 // Stops waiting for signals and unblocks them again.
 void disable();
-bool enabled() noexcept;
-
-// For the main event loop: end the signal-waiting thread, so that the loop
-// is the one to receive SIGINT and SIGTERM. Returns false if signals are not
-// handled here (not follow mode, or not the main thread).
-bool hand_over_to_loop();
-// The loop received `signal`.
-void request(int signal);
 
 } // namespace common::shutdown
