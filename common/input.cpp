@@ -3,13 +3,10 @@
 #include "common/instrument/probe.hpp"
 #include "common/program/posix_io.hpp"
 
-#include <algorithm>
 #include <array>
 #include <cerrno>
-#include <cstring>
 #include <fcntl.h>
 #include <iostream>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -49,27 +46,6 @@ InputHandle::InputHandle(std::filesystem::path path, Start start) : path_(std::m
 InputHandle::~InputHandle() {
   if (fd_ >= 0) {
     ::close(fd_);
-  }
-}
-
-void reserve_descriptors(std::size_t inputs, std::size_t per_input, const std::string& what) {
-  const rlim_t reserve = 64; // stdio, the output, the loops' own descriptors
-  const rlim_t needed = static_cast<rlim_t>(inputs * per_input) + reserve;
-  const rlim_t wanted = static_cast<rlim_t>(inputs * 5) + reserve;
-  rlimit limit{};
-  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= wanted) {
-    return;
-  }
-  const rlim_t raised = limit.rlim_max == RLIM_INFINITY ? wanted : std::min(wanted, limit.rlim_max);
-  if (raised > limit.rlim_cur) {
-    limit.rlim_cur = raised;
-    ::setrlimit(RLIMIT_NOFILE, &limit);
-    ::getrlimit(RLIMIT_NOFILE, &limit);
-  }
-  if (limit.rlim_cur < needed) {
-    throw std::runtime_error(what + ": needs about " + std::to_string(needed) +
-                             " open files, but this process may open only " + std::to_string(limit.rlim_cur) +
-                             " (see ulimit -n)");
   }
 }
 

@@ -46,8 +46,6 @@ public:
   // True once close() was called and readline() has delivered every byte.
   bool closed() const noexcept { return drained_.load(std::memory_order_acquire); }
 
-  const std::filesystem::path& path() const noexcept { return path_; }
-
 private:
   friend std::string readline(const std::shared_ptr<InputHandle>& handle);
   friend std::optional<std::string> buffered_line(const std::shared_ptr<InputHandle>& handle);
@@ -68,13 +66,6 @@ using Handle = std::shared_ptr<InputHandle>;
 using Handles = std::vector<Handle>;
 
 Handle open_input(const std::filesystem::path& path, InputHandle::Start start = InputHandle::Start::at_beginning);
-
-// Makes sure the process may open enough files for `inputs` inputs that need
-// `per_input` descriptors each (and some to spare), raising the soft limit
-// up to the hard one if needed; otherwise throws std::runtime_error starting
-// with `what` and saying how many are needed and allowed. Asks for room for
-// stage 4's loops (a few descriptors each) when the hard limit allows it.
-void reserve_descriptors(std::size_t inputs, std::size_t per_input, const std::string& what);
 
 // The next complete line, with its '\n'. Throws NoNewData when no complete
 // line is there yet: a partial line is kept until its newline arrives. Once

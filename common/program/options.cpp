@@ -2,6 +2,7 @@
 
 #include <boost/program_options.hpp>
 #include <random>
+#include <sstream>
 #include <unistd.h>
 
 namespace common {

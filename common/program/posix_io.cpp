@@ -1,7 +1,9 @@
 #include "posix_io.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <sys/resource.h>
 #include <unistd.h>
 
 namespace common {
@@ -20,6 +22,30 @@ void write_all(int fd, const std::filesystem::path& path, std::string_view data)
       throw io_error(path, "cannot write", errno);
     }
     data.remove_prefix(static_cast<std::size_t>(n));
+  }
+}
+
+void reserve_descriptors(std::size_t inputs, std::size_t per_input, const std::string& what) {
+  // A few descriptors more per input when the hard limit allows: an event
+  // loop of its own per input (stage 4) needs some.
+  const std::size_t room_per_input = 5;
+  const rlim_t reserve = 64; // stdio, the output, the loops' own descriptors
+  const rlim_t needed = static_cast<rlim_t>(inputs * per_input) + reserve;
+  const rlim_t wanted = static_cast<rlim_t>(inputs * room_per_input) + reserve;
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= wanted) {
+    return;
+  }
+  const rlim_t raised = limit.rlim_max == RLIM_INFINITY ? wanted : std::min(wanted, limit.rlim_max);
+  if (raised > limit.rlim_cur) {
+    limit.rlim_cur = raised;
+    ::setrlimit(RLIMIT_NOFILE, &limit);
+    ::getrlimit(RLIMIT_NOFILE, &limit);
+  }
+  if (limit.rlim_cur < needed) {
+    throw std::runtime_error(what + ": needs about " + std::to_string(needed) +
+                             " open files, but this process may open only " + std::to_string(limit.rlim_cur) +
+                             " (see ulimit -n)");
   }
 }
 

@@ -1,5 +1,6 @@
 // The few system-call helpers common/ shares: one way to word an I/O error,
-// one loop that writes a whole buffer, one map from path to input.
+// one loop that writes a whole buffer, one map from path to input, and the
+// descriptor limit.
 #pragma once
 
 #include <cstddef>
@@ -26,5 +27,11 @@ struct PathHash {
   std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
 };
 template <class T> using PathMap = std::unordered_map<std::string, T, PathHash, std::equal_to<>>;
+
+// Makes sure the process may open enough files for `inputs` inputs that need
+// `per_input` descriptors each (and some to spare), raising the soft limit
+// up to the hard one if needed; otherwise throws std::runtime_error starting
+// with `what` and saying how many are needed and allowed.
+void reserve_descriptors(std::size_t inputs, std::size_t per_input, const std::string& what);
 
 } // namespace common

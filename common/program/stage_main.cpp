@@ -7,6 +7,7 @@
 #include "common/instrument/trace.hpp"
 #include "common/output.hpp"
 #include "common/program/options.hpp"
+#include "common/program/posix_io.hpp"
 #include "common/program/shutdown.hpp"
 #include "common/simulation.hpp"
 
