@@ -1,14 +1,16 @@
-// common/debug.hpp: the slow-callback report watches the loops that
-// asyncio::run drives.
+// common/instrument/debug.hpp: the slow-callback report watches the loops
+// that asyncio::run drives, timing each callback as asyncio's debug mode does.
 #include "common/asyncio.hpp"
 #include "common/instrument/debug.hpp"
 #include "common/instrument/thread_name.hpp"
 #include "common/output.hpp"
 
+#include <algorithm>
 #include <doctest/doctest.h>
 #include <iostream>
 #include <sstream>
 #include <thread>
+#include <vector>
 
 namespace {
 
@@ -20,11 +22,38 @@ struct CaptureStderr {
 };
 
 asio::awaitable<void> hold_the_loop(std::chrono::milliseconds how_long) {
-  co_await asyncio::sleep(std::chrono::milliseconds(20)); // let the watch start its heartbeat
-  std::this_thread::sleep_for(how_long);                  // a blocking call on the loop
+  co_await asyncio::sleep(std::chrono::milliseconds(20)); // one callback ends here,
+  std::this_thread::sleep_for(how_long);                  // the next one blocks the loop
+}
+
+// Gives the loop back once, then blocks it for 80 ms.
+asio::awaitable<void> give_back_then_block() {
+  co_await asyncio::sleep(common::Seconds(0));
+  std::this_thread::sleep_for(std::chrono::milliseconds(80));
+}
+
+asio::awaitable<void> two_blocking_callbacks() {
+  std::vector<asio::awaitable<void>> tasks;
+  tasks.push_back(give_back_then_block());
+  tasks.push_back(give_back_then_block());
+  co_await asyncio::gather(std::move(tasks));
 }
 
 } // namespace
+
+TEST_CASE("debug: callbacks that run back to back are each reported on their own, never summed") {
+  common::debug::configure({true, common::debug::Milliseconds(70), {}, "stage_x"});
+  CaptureStderr capture;
+  asyncio::run(two_blocking_callbacks());
+  const auto stall = common::debug::longest_stall();
+  common::debug::configure({});
+  REQUIRE(stall.has_value());
+  CHECK(stall->count() >= 80);
+  CHECK(stall->count() < 150); // the two 80 ms callbacks together would be 160 ms
+  const std::string report = capture.captured.str();
+  CAPTURE(report);
+  CHECK(std::count(report.begin(), report.end(), '\n') >= 2);
+}
 
 TEST_CASE("debug: a loop held past the threshold is reported, with stage, thread and time") {
   common::debug::configure({true, common::debug::Milliseconds(50), {}, "stage_x"});

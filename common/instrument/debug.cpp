@@ -5,7 +5,9 @@
 
 #include <algorithm>
 #include <atomic>
-#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/execution.hpp>
+#include <boost/asio/io_context.hpp>
 #include <iostream>
 #include <memory>
 #include <sstream>
@@ -16,47 +18,67 @@ namespace {
 Settings settings_;
 std::atomic<std::chrono::steady_clock::rep> longest_{-1}; // -1: no loop was watched
 
-// A heartbeat on the loop: a timer due every `period`. When a callback holds
-// the loop, the heartbeat runs late, and how late it runs is how long the
-// loop was held (give or take one period).
+// Runs every function it is given on the loop, and times each one: how long
+// one callback held the loop, as asyncio's debug mode measures it. A loop's
+// coroutine runs on this executor while --debug is on (probe::watch_loop),
+// and so does every coroutine it starts and every completion it awaits.
+// `Inner` is the loop's own executor, with or without work tracking.
+template <class Inner> class TimedExecutor {
+public:
+  TimedExecutor(Inner inner, std::shared_ptr<const std::string> loop_name)
+      : inner_(std::move(inner)), loop_name_(std::move(loop_name)) {}
+
+  template <class Function> void execute(Function function) const {
+    // Always queued, never run inline inside another callback: each is timed alone.
+    boost::asio::require(inner_, boost::asio::execution::blocking.never)
+        .execute([function = std::move(function), loop_name = loop_name_]() mutable {
+          const auto start = std::chrono::steady_clock::now();
+          function();
+          record_stall(*loop_name, std::chrono::steady_clock::now() - start);
+        });
+  }
+
+  boost::asio::execution_context& query(boost::asio::execution::context_t) const noexcept {
+    return boost::asio::query(inner_, boost::asio::execution::context);
+  }
+  static constexpr boost::asio::execution::blocking_t query(boost::asio::execution::blocking_t) noexcept {
+    return boost::asio::execution::blocking.never;
+  }
+  TimedExecutor require(boost::asio::execution::blocking_t::never_t) const { return *this; }
+  // A coroutine waiting on other threads' work keeps the loop running.
+  auto require(boost::asio::execution::outstanding_work_t::tracked_t tracked) const {
+    return with(boost::asio::require(inner_, tracked));
+  }
+  auto require(boost::asio::execution::outstanding_work_t::untracked_t untracked) const {
+    return with(boost::asio::require(inner_, untracked));
+  }
+
+  friend bool operator==(const TimedExecutor& a, const TimedExecutor& b) noexcept { return a.inner_ == b.inner_; }
+  friend bool operator!=(const TimedExecutor& a, const TimedExecutor& b) noexcept { return !(a == b); }
+
+private:
+  template <class Other> TimedExecutor<Other> with(Other inner) const { return {std::move(inner), loop_name_}; }
+
+  Inner inner_;
+  std::shared_ptr<const std::string> loop_name_;
+};
+
+// --debug's watch of a loop: its coroutine runs on a TimedExecutor.
 class StallWatch : public probe::LoopWatch {
 public:
-  explicit StallWatch(boost::asio::io_context& loop) : state_(std::make_shared<State>(loop)) { arm(state_); }
-
-  void stop() override {
-    if (!state_->stopped) {
-      state_->beat();         // the last callback may have held the loop too
-      state_->stopped = true; // the heartbeat may be queued already: cancel() cannot stop that one
-      state_->timer.cancel();
+  explicit StallWatch(boost::asio::io_context& loop) : loop_(loop) {
+    auto longest = longest_.load();
+    while (longest < 0 && !longest_.compare_exchange_weak(longest, 0)) { // a loop is watched now
     }
   }
 
-private:
-  // Shared with the pending wait, which may run after this watch is gone.
-  struct State {
-    static constexpr auto period = std::chrono::milliseconds(5);
-    boost::asio::steady_timer timer;
-    std::string loop_name = thread_name();
-    std::chrono::steady_clock::time_point due;
-    bool stopped = false;
-
-    explicit State(boost::asio::io_context& loop) : timer(loop) {}
-    void beat() const { record_stall(loop_name, std::max(std::chrono::steady_clock::now() - due, {})); }
-  };
-
-  static void arm(const std::shared_ptr<State>& state) {
-    state->due = std::chrono::steady_clock::now() + State::period;
-    state->timer.expires_at(state->due);
-    state->timer.async_wait([state](boost::system::error_code error) {
-      if (error || state->stopped) {
-        return;
-      }
-      state->beat();
-      arm(state);
-    });
+  boost::asio::any_io_executor executor() override {
+    return TimedExecutor(loop_.get_executor(), std::make_shared<const std::string>(thread_name()));
   }
+  void stop() override {}
 
-  std::shared_ptr<State> state_;
+private:
+  boost::asio::io_context& loop_;
 };
 
 } // namespace

@@ -106,10 +106,13 @@ void set_loop_watcher(std::string_view name, LoopWatcher watcher) {
   }
 }
 
-LoopWatches::LoopWatches(boost::asio::io_context& loop) {
+LoopWatches::LoopWatches(boost::asio::io_context& loop) : executor_(loop.get_executor()) {
   name_loop_thread();
   for (const auto& [name, watcher] : loop_watchers_) {
     if (auto watch = watcher(loop)) {
+      if (auto executor = watch->executor()) {
+        executor_ = std::move(executor);
+      }
       watches_.push_back(std::move(watch));
     }
   }

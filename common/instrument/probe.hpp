@@ -12,8 +12,11 @@
 
 #include "common/instrument/trace.hpp"
 
+#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <functional>
 #include <memory>
 #include <string_view>
@@ -61,6 +64,9 @@ class LoopWatch {
 public:
   virtual ~LoopWatch() = default;
   virtual void stop() = 0;
+  // The executor the loop's coroutine is to run on instead of the loop's
+  // own, or nothing (an empty executor) to leave it.
+  virtual boost::asio::any_io_executor executor() { return {}; }
 };
 
 // Makes the watch of a loop about to run, on the loop's thread; nullptr
@@ -80,14 +86,18 @@ public:
   LoopWatches(const LoopWatches&) = delete;
   LoopWatches& operator=(const LoopWatches&) = delete;
 
+  // What the loop's coroutine runs on: a watch's executor, or the loop's.
+  boost::asio::any_io_executor executor() const { return executor_; }
+
 private:
   std::vector<std::unique_ptr<LoopWatch>> watches_;
+  boost::asio::any_io_executor executor_;
 };
 
 // Runs `main` on `loop`, watched by every loop watcher while it runs.
 template <class T> boost::asio::awaitable<T> watch_loop(boost::asio::io_context& loop, boost::asio::awaitable<T> main) {
   LoopWatches watches(loop);
-  co_return co_await std::move(main);
+  co_return co_await boost::asio::co_spawn(watches.executor(), std::move(main), boost::asio::use_awaitable);
 }
 
 } // namespace common::probe
