@@ -30,7 +30,7 @@
 // (common/stage_main.cpp). On an error the tool prints one line naming the
 // file and exits 1, leaving no output behind; wrong arguments exit 2. Missed
 // targets do not change the exit code: they are the report's content.
-#include "common/tools/xml.hpp"
+#include "common/tools/svg.hpp"
 
 #include <algorithm>
 #include <boost/json/parse.hpp>
@@ -54,14 +54,11 @@ namespace {
 
 namespace fs = std::filesystem;
 namespace json = boost::json;
+using common::Failure;
+using common::read_file;
+using common::write_file;
 
 constexpr const char* usage = "usage: bench_report RESULTS_DIR OUT.md OUT.svg\n";
-
-// An error worth one line on stderr: the file it is about and why.
-struct Failure {
-  std::string file;
-  std::string reason;
-};
 
 // ---------------------------------------------------------------------------
 // What the bench collected
@@ -103,18 +100,6 @@ struct Results {
   std::vector<std::pair<double, std::string>> slowest_steps; // of the clean build
   std::vector<std::string> stages;                           // in the order they first appear
 };
-
-std::string read_file(const fs::path& file) {
-  std::error_code ec;
-  if (fs::is_directory(file, ec)) {
-    throw Failure{file.string(), "is a directory"};
-  }
-  std::ifstream in(file, std::ios::binary);
-  if (!in) {
-    throw Failure{file.string(), std::string("cannot open: ") + std::strerror(errno)};
-  }
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
 
 std::vector<std::string> split_tabs(const std::string& line) {
   std::vector<std::string> fields;
@@ -933,10 +918,8 @@ std::string render_markdown(const Results& results, const std::vector<Check>& ch
 // a reference line on the throughput chart.
 
 using common::escape_xml;
-
-std::string px(double value) {
-  return format("%.1f", value);
-}
+using common::px;
+namespace colour = common::colour;
 
 struct SeriesStyle {
   const char* colour;
@@ -946,8 +929,9 @@ struct SeriesStyle {
 // Colour-blind-safe colours (Okabe and Ito) and a distinct marker per stage,
 // so lines that lie on top of each other can still be told apart.
 SeriesStyle style_of(std::size_t index) {
-  static const SeriesStyle styles[] = {{"#0072B2", "circle"},  {"#E69F00", "square"}, {"#009E73", "triangle"},
-                                       {"#CC79A7", "diamond"}, {"#D55E00", "down"},   {"#56B4E9", "circle"}};
+  static const SeriesStyle styles[] = {{colour::blue, "circle"},    {colour::orange, "square"},
+                                       {colour::green, "triangle"}, {colour::purple, "diamond"},
+                                       {colour::vermilion, "down"}, {colour::sky_blue, "circle"}};
   return styles[index % std::size(styles)];
 }
 
@@ -1229,27 +1213,6 @@ std::string render_svg(const Results& results) {
 }
 
 // ---------------------------------------------------------------------------
-
-// Writes next to `output` first and renames, so a failed run leaves neither a
-// half-written file nor a temporary one.
-void write_file(const fs::path& output, const std::string& text) {
-  const fs::path temporary = output.string() + ".tmp";
-  std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-  if (!out) {
-    throw Failure{output.string(), std::string("cannot create: ") + std::strerror(errno)};
-  }
-  out << text;
-  out.close();
-  std::error_code ec;
-  if (out) {
-    fs::rename(temporary, output, ec);
-  }
-  if (!out || ec) {
-    const std::string reason = !out ? std::string("cannot write: ") + std::strerror(errno) : ec.message();
-    fs::remove(temporary, ec);
-    throw Failure{output.string(), reason};
-  }
-}
 
 // How the report links the picture: relative to the report's directory.
 std::string link_to(const fs::path& svg, const fs::path& markdown) {

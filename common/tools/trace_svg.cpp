@@ -1,6 +1,6 @@
 #include "trace_svg.hpp"
 
-#include "common/tools/xml.hpp"
+#include "common/tools/svg.hpp"
 
 #include <algorithm>
 #include <boost/json.hpp>
@@ -261,12 +261,12 @@ struct Style {
 };
 
 // Colours from the Okabe-Ito palette, which colour-blind readers can tell apart.
-const Style readline_style{"readline", "#0072b2", 1.0, "readline"};
-const Style memory_style{"line-from-memory", "#56b4e9", 1.0, "line from memory (no readline needed)"};
-const Style write_style{"write", "#009e73", 1.0, "write"};
-const Style waiting_style{"waiting", "#d55e00", 0.85, "waiting for data (blocking the thread)"};
-const Style suspended_style{"suspended", "#e69f00", 0.6, "waiting for data (suspended coroutine)"};
-const Style executor_style{"run_in_executor", "#cc79a7", 0.5, "run_in_executor (a call on a pool thread)"};
+const Style readline_style{"readline", colour::blue, 1.0, "readline"};
+const Style memory_style{"line-from-memory", colour::sky_blue, 1.0, "line from memory (no readline needed)"};
+const Style write_style{"write", colour::green, 1.0, "write"};
+const Style waiting_style{"waiting", colour::vermilion, 0.85, "waiting for data (blocking the thread)"};
+const Style suspended_style{"suspended", colour::orange, 0.6, "waiting for data (suspended coroutine)"};
+const Style executor_style{"run_in_executor", colour::purple, 0.5, "run_in_executor (a call on a pool thread)"};
 const Style merge_style{"merge", "#8c8c8c", 0.3, "merge (the whole run)"};
 const Style instant_style{"line-merged", "#000000", 1.0, "line merged"};
 const Style other_style{"other", "#7f7f7f", 0.8, "other event"};
@@ -308,17 +308,6 @@ int draw_order(const std::string& name) {
 
 // ---------------------------------------------------------------------------
 // Text and numbers in the SVG.
-
-// A fixed-point number, whatever the locale: "12.5".
-std::string fixed(double value, int decimals) {
-  char buffer[64];
-  const auto result = std::to_chars(buffer, buffer + sizeof buffer, value, std::chars_format::fixed, decimals);
-  return std::string(buffer, result.ptr);
-}
-
-std::string px(double value) {
-  return fixed(value, 1);
-}
 
 std::string ms(double micros) {
   return fixed(micros / 1000, 3) + " ms";
