@@ -1,0 +1,275 @@
+#!/usr/bin/env bash
+# ./workshop bench [--quick]: times every stage against cat and the targets
+# (the workshop's help says what it measures); writes docs/bench.md and
+# docs/bench.svg, or with --quick build/bench/quick.md and quick.svg.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+source common/tools/workshop_lib.sh
+
+# ./workshop bench: the shell only runs things and writes down what happened,
+# one tab-separated record per line in $bench_dir/bench.tsv (the format is
+# described at the top of common/tools/bench_report.cpp); bench_report turns that
+# into the report, the plot and the PASS/MISS lines.
+
+bench_seed=62       # every stage merges the same lines
+bench_interval=0.01 # tails poll often, so they notice the end of a run quickly
+
+# Seconds between two $EPOCHREALTIME readings, to the microsecond.
+bench_seconds() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.6f", b - a }'; }
+
+bench_elapsed() { awk -v a="$bench_start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%d", b - a }'; }
+
+# Seconds left of the bench's time budget (may be negative).
+bench_left() { echo $((bench_budget - $(bench_elapsed))); }
+
+bench_progress() {
+  local e
+  e=$(bench_elapsed)
+  printf '==> [%d:%02d] %s\n' $((e / 60)) $((e % 60)) "$*" >&2
+}
+
+# One record in the manifest: the fields, tab-separated.
+bench_record() {
+  local IFS=$'\t'
+  printf '%s\n' "$*" >>"$bench_dir/bench.tsv"
+}
+
+# Standard input as one short line fit for a field: no tabs, no newlines.
+bench_one_line() { tr '\t\r\n' '   ' | sed 's/  */ /g; s/^ //; s/ $//' | cut -c1-300; }
+
+# Why a process failed, in one line: the last line of its stderr, or how it ended.
+bench_failure() {
+  local err=$1 rc=$2 line
+  line=$(grep -v '^[[:space:]]*$' "$err" 2>/dev/null | tail -n 1 | bench_one_line) || true
+  if [ -n "$line" ]; then
+    echo "$line"
+  elif [ "$rc" -gt 128 ]; then
+    echo "killed by SIG$(kill -l $((rc - 128)) 2>/dev/null || echo $((rc - 128)))"
+  else
+    echo "exit code $rc, nothing on stderr"
+  fi
+}
+
+# bench_run KIND STAGE FILES LINES [OPTION...]: runs one stage under a time
+# limit and records how it went and where its --stats file is. With
+# $bench_inputs set, the inputs go there (--inputs-dir) and stay.
+bench_run() {
+  local kind=$1 stage=$2 files=$3 lines=$4
+  shift 4
+  local id="$kind-${files}x$lines-$stage"
+  local stats="runs/$id.json" err="$bench_dir/runs/$id.err"
+  local options=(--files "$files" --lines "$lines" --seed "$bench_seed" --interval "$bench_interval" "$@")
+  local shown="${options[*]}"
+  if [ -n "${bench_inputs:-}" ]; then
+    options+=(--inputs-dir "$bench_inputs")
+    shown+=" --inputs-dir DIR"
+  fi
+  bench_status=skipped
+  local left limit
+  left=$(bench_left)
+  if [ "$left" -le 0 ]; then
+    bench_record run "$kind" "$stage" "$files" "$lines" skipped "" "" "$shown" "the bench's time budget of $bench_budget s was used up"
+    return
+  fi
+  limit=$((left < bench_timeout ? left : bench_timeout))
+  bench_progress "$kind: $stage, $files files x $lines lines"
+  local start=$EPOCHREALTIME rc=0
+  timeout -k 5 "$limit" "$bin/$stage/$stage" "${options[@]}" --stats "$bench_dir/$stats" \
+    >"$bench_dir/runs/$id.out" 2>"$err" || rc=$?
+  local wall message=""
+  wall=$(bench_seconds "$start" "$EPOCHREALTIME")
+  case $rc in
+    0) bench_status=ok ;;
+    124 | 137) bench_status=timeout message="no result within the limit of $limit s" ;;
+    *) bench_status=failed message=$(bench_failure "$err" "$rc") ;;
+  esac
+  [ "$bench_status" = ok ] || say "    $bench_status after ${wall%????} s: $message"
+  bench_record run "$kind" "$stage" "$files" "$lines" "$bench_status" "$wall" "$stats" "$shown" "$message"
+}
+
+# bench_cat DIR FILES LINES: the best of five `cat`s of the inputs in DIR
+# into one file next to them, the floor any merge of the same files has.
+bench_cat() {
+  local dir=$1 files=$2 lines=$3 best="" start end i
+  local inputs=("$dir"/[0-9]*)
+  if [ "${#inputs[@]}" != "$files" ] || [ ! -f "${inputs[0]}" ]; then
+    bench_record cat "$files" "$lines" failed "" "found ${#inputs[@]} input files in $dir, expected $files"
+    return
+  fi
+  bench_progress "cat: $files files x $lines lines"
+  for i in 1 2 3 4 5; do
+    start=$EPOCHREALTIME
+    if ! cat "${inputs[@]}" >"$dir/cat.out" 2>"$bench_dir/cat.err"; then
+      bench_record cat "$files" "$lines" failed "" "$(bench_failure "$bench_dir/cat.err" 1)"
+      return
+    fi
+    end=$EPOCHREALTIME
+    best=$(awk -v best="$best" -v t="$(bench_seconds "$start" "$end")" 'BEGIN { print (best == "" || t < best) ? t : best }')
+  done
+  bench_record cat "$files" "$lines" ok "$best" ""
+}
+
+# bench_shape KIND FILES LINES: every stage on the same prefilled inputs, each
+# in a new directory; the first good run's inputs are timed with cat.
+bench_shape() {
+  local kind=$1 files=$2 lines=$3 stage timed=""
+  for stage in "${stages[@]}"; do
+    bench_inputs=$(mktemp -d "${TMPDIR:-/tmp}/tail-merge-XXXXXX") # as long as the stages' own temporary names
+    bench_run "$kind" "$stage" "$files" "$lines" --prefill
+    if [ -z "$timed" ] && [ "$bench_status" = ok ]; then
+      bench_cat "$bench_inputs" "$files" "$lines"
+      timed=yes
+    fi
+    rm -rf "$bench_inputs"
+  done
+  bench_inputs=""
+  [ -n "$timed" ] || bench_record cat "$files" "$lines" skipped "" "no stage produced the inputs"
+}
+
+# bench_fresh_copy DIR: the project's files in DIR as a fresh clone has them
+# (the tracked files, as they are now), with no build directory.
+bench_fresh_copy() {
+  rm -rf "$1"
+  mkdir -p "$1"
+  if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+    git ls-files -z | tar --null -T - -cf - | tar -C "$1" -xf -
+  else
+    tar --exclude=./build -cf - . | tar -C "$1" -xf -
+  fi
+}
+
+# bench_time_build STEP LOG COMMAND...: runs COMMAND within the time left,
+# records how long it took; returns its status.
+bench_time_build() {
+  local step=$1 log=$2 left start rc=0 wall status=ok
+  shift 2
+  left=$(bench_left)
+  if [ "$left" -le 10 ]; then
+    bench_record build "$step" skipped "" "the bench's time budget of $bench_budget s was used up"
+    return 1
+  fi
+  start=$EPOCHREALTIME
+  timeout -k 5 "$left" "$@" >"$log" 2>&1 || rc=$?
+  wall=$(bench_seconds "$start" "$EPOCHREALTIME")
+  if [ "$rc" != 0 ]; then
+    status=failed
+    [ "$rc" = 124 ] || [ "$rc" = 137 ] && status=timeout
+  fi
+  bench_record build "$step" "$status" "$wall" "$([ $rc = 0 ] || grep -m 1 -E 'error|FAILED|Failed' "$log" | bench_one_line)"
+  return $rc
+}
+
+# bench_build_time: what a participant waits for, from a fresh copy of the
+# project (packages already installed): `./workshop demo` to its summary
+# lines, `./workshop test tsan 1`; then a clean build of every target in a
+# scratch directory, and a rebuild after touching one stage's source.
+bench_build_time() {
+  local fresh=build/bench-fresh dir=build/bench-buildtime
+  bench_record info build_method "On this machine's $(jobs) cores with Ninja. The first two from a copy of the project's tracked files with no build directory (\`./workshop demo\`, then \`./workshop test tsan 1\` in it, each timed to its exit). The clean build: \`cmake --preset default -B $dir\` in a new directory, then \`cmake --build $dir\` timed; the rebuild is \`cmake --build $dir\` after \`touch stage3_coroutines/tail_merge.cpp\`."
+  bench_progress "build time: a fresh ./workshop demo"
+  bench_fresh_copy "$fresh"
+  bench_time_build demo "$bench_dir/demo.log" bash -c "cd $fresh && ./workshop demo" || true
+  bench_progress "build time: a fresh ./workshop test tsan 1"
+  bench_time_build tsan1 "$bench_dir/tsan1.log" bash -c "cd $fresh && ./workshop test tsan 1" || true
+  rm -rf "$fresh"
+
+  bench_progress "build time: clean build of all targets in $dir"
+  rm -rf "$dir"
+  if ! cmake --preset default -B "$dir" >"$bench_dir/build.log" 2>&1; then
+    bench_record build clean failed "" "configure: $(grep -m 1 -i error "$bench_dir/build.log" | bench_one_line)"
+    bench_record build rebuild skipped "" "the configure step failed"
+    return
+  fi
+  if ! bench_time_build clean "$bench_dir/build.log" cmake --build "$dir"; then
+    bench_record build rebuild skipped "" "the clean build did not finish"
+    return
+  fi
+  # The ten slowest steps, to see where the time goes.
+  awk 'NR > 1 { printf "step\t%.1f\t%s\n", ($2 - $1) / 1000, $4 }' "$dir/.ninja_log" | sort -t $'\t' -k2,2 -rn |
+    head -n 10 >>"$bench_dir/bench.tsv"
+
+  bench_progress "build time: rebuild after touching stage3_coroutines/tail_merge.cpp"
+  touch stage3_coroutines/tail_merge.cpp
+  bench_time_build rebuild "$bench_dir/rebuild.log" cmake --build "$dir" || true
+}
+
+bench() {
+  local quick=""
+  case "${1:-}" in
+    "") ;;
+    --quick) quick=yes ;;
+    *) echo "usage: ./workshop bench [--quick]" >&2; exit 2 ;;
+  esac
+  export LC_ALL=C # a decimal point in $EPOCHREALTIME and awk, whatever the locale
+  bench_start=$EPOCHREALTIME
+  local total counts idle_hold out_md out_svg step
+  if [ -n "$quick" ]; then
+    total=100000 counts=(1 10 100 1000) idle_hold=2 bench_timeout=20 bench_budget=55
+    bench_dir=build/bench/quick out_md=build/bench/quick.md out_svg=build/bench/quick.svg
+  else
+    total=1000000 counts=(1 10 100 1000 10000) idle_hold=10 bench_timeout=120 bench_budget=570
+    bench_dir=build/bench/full out_md=docs/bench.md out_svg=docs/bench.svg
+  fi
+
+  if [ -n "${BENCH_BUILD_DIR:-}" ]; then
+    bin=$BENCH_BUILD_DIR
+    [ -f "$bin/CMakeCache.txt" ] || cmake --preset default -B "$bin" >/dev/null
+    cmake --build "$bin"
+  else
+    bin=build/default
+    ./workshop build
+  fi
+  rm -rf "$bench_dir"
+  mkdir -p "$bench_dir/runs" "$(dirname "$out_md")" "$(dirname "$out_svg")"
+
+  local cpu compiler
+  cpu=$(grep -m 1 'model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2- | sed 's/^ *//') || true
+  [ -n "$cpu" ] || cpu=$(sysctl -n machdep.cpu.brand_string 2>/dev/null || echo unknown)
+  compiler=$(sed -n 's/^CMAKE_CXX_COMPILER:[A-Z]*=//p' "$bin/CMakeCache.txt")
+  bench_record info system "$(uname -srm)"
+  bench_record info cpu "$cpu"
+  bench_record info cores "$(jobs)"
+  bench_record info date "$(date '+%Y-%m-%d %H:%M %Z')"
+  bench_record info command "./workshop bench${quick:+ --quick}"
+  bench_record info mode "$([ -n "$quick" ] && echo quick || echo full)"
+  bench_record info total_lines "$total"
+  bench_record info run_timeout "$bench_timeout"
+  bench_record info binaries "$bin ($(sed -n 's/^CMAKE_BUILD_TYPE:[A-Z]*=//p' "$bin/CMakeCache.txt"), $("${compiler:-c++}" --version | head -n 1))"
+  bench_record info cat_method "\`cat DIR/[0-9]* > DIR/cat.out\` on the inputs of the shape's first good run, best of 5 (the time includes starting cat)."
+
+  local files
+  for files in "${counts[@]}"; do
+    bench_shape sweep "$files" $((total / files))
+  done
+  # The shapes the Python version was measured on, unless the sweep had them.
+  local shape
+  for shape in "5 20000" "1000 100"; do
+    set -- $shape
+    [ "$(($1 * $2))" = "$total" ] && [[ " ${counts[*]} " == *" $1 "* ]] && continue
+    bench_shape ref "$1" "$2"
+  done
+  local stage
+  for stage in "${stages[@]}"; do
+    bench_run latency "$stage" 100 100 --write-interval 0.01
+  done
+  for stage in "${stages[@]}"; do
+    bench_run idle "$stage" 1000 0 --hold "$idle_hold"
+  done
+  for stage in "${stages[@]}"; do
+    bench_run stall "$stage" 2 5 --prefill --slow-write 100 --debug
+  done
+  if [ -n "$quick" ]; then
+    for step in clean demo tsan1 rebuild; do
+      bench_record build "$step" skipped "" "not in --quick"
+    done
+  else
+    bench_build_time
+  fi
+
+  bench_record info elapsed "$(bench_elapsed)"
+  "$bin/common/bench_report" "$bench_dir" "$out_md" "$out_svg"
+  cat "$out_md"
+  say "wrote $out_md and $out_svg in $(bench_elapsed) s; every run's figures, stdout and stderr are in $bench_dir/runs"
+}
+
+bench "$@"

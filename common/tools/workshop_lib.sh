@@ -1,0 +1,21 @@
+# What the workshop driver and its tools share: the stages, a stage given by
+# number or name, progress lines, the number of cores. Sourced, not run.
+
+stages=(stage1_threads stage2_mixed stage3_coroutines stage4_bottom_up stage5_nonblocking)
+
+say() { printf '==> %s\n' "$*" >&2; }
+
+jobs() { getconf _NPROCESSORS_ONLN 2>/dev/null || echo 2; }
+
+# A stage given as its number (3) or its directory name (stage3_coroutines).
+stage_dir() {
+  local s
+  for s in "${stages[@]}"; do
+    if [ "$1" = "$s" ] || [ "stage$1" = "${s%%_*}" ]; then
+      echo "$s"
+      return
+    fi
+  done
+  echo "workshop: no stage '$1' (use 1-5 or a directory name: ${stages[*]})" >&2
+  exit 2
+}
