@@ -304,6 +304,20 @@ struct MainResult {
   std::string err;
 };
 
+// A correct merge at its simplest: each input to its end, one after another.
+void merge_one_after_another(const common::Handles& handles, common::Seconds, const fs::path& output_path) {
+  common::OutputFile out(output_path);
+  for (const auto& handle : handles) {
+    while (!handle->closed()) {
+      try {
+        out.write(common::readline(handle));
+      } catch (const common::NoNewData&) {
+      }
+    }
+  }
+  out.close();
+}
+
 MainResult run_main(
     std::vector<const char*> args,
     const common::MergeFunction& merge = [](const common::Handles&, common::Seconds, const fs::path&) {
@@ -349,18 +363,7 @@ TEST_CASE("stage main: a correct merge prints one summary line with confirm_merg
   TempDir dir;
   const std::string output = (dir.path / "out").string();
   const auto result = run_main({"--prefill", "--files", "3", "--lines", "4", "--seed", "5", "--output", output.c_str()},
-                               [](const common::Handles& handles, common::Seconds, const fs::path& output_path) {
-                                 common::OutputFile out(output_path);
-                                 for (const auto& handle : handles) {
-                                   while (!handle->closed()) {
-                                     try {
-                                       out.write(common::readline(handle));
-                                     } catch (const common::NoNewData&) {
-                                     }
-                                   }
-                                 }
-                                 out.close();
-                               });
+                               merge_one_after_another);
   CHECK(result.code == 0);
   CAPTURE(result.out);
   CHECK(std::regex_match(result.out, std::regex("stage_test: 3 files, 12 lines merged in [0-9.]+ s, peak [0-9]+ "
@@ -412,18 +415,7 @@ TEST_CASE("stage main: --stats writes the run's figures as JSON, with latency fo
   TempDir dir;
   const std::string stats = (dir.path / "stats.json").string();
   const auto result = run_main({"--files", "2", "--lines", "5", "--write-interval", "0.001", "--stats", stats.c_str()},
-                               [](const common::Handles& handles, common::Seconds, const fs::path& output_path) {
-                                 common::OutputFile out(output_path);
-                                 for (const auto& handle : handles) {
-                                   while (!handle->closed()) {
-                                     try {
-                                       out.write(common::readline(handle));
-                                     } catch (const common::NoNewData&) {
-                                     }
-                                   }
-                                 }
-                                 out.close();
-                               });
+                               merge_one_after_another);
   CHECK(result.code == 0);
   const std::string json = read_file(stats);
   CAPTURE(json);

@@ -1235,19 +1235,12 @@ int main(int argc, char* argv[]) {
     std::cerr << usage;
     return 2;
   }
-  try {
+  return common::report_failures("bench_report", args[0], [&] {
     const Results results = ManifestReader(args[0]).read();
     const auto checks = check_targets(results);
     const std::string markdown = render_markdown(results, checks, link_to(args[2], args[1]));
     const std::string svg = render_svg(results);
     write_file(args[1], markdown);
     write_file(args[2], svg);
-  } catch (const Failure& failure) {
-    std::cerr << "bench_report: " << failure.file << ": " << failure.reason << "\n";
-    return 1;
-  } catch (const std::exception& error) { // out of memory, a filesystem error
-    std::cerr << "bench_report: " << args[0] << ": " << error.what() << "\n";
-    return 1;
-  }
-  return 0;
+  });
 }

@@ -6,8 +6,10 @@
 #include <cerrno>
 #include <charconv>
 #include <cstring>
+#include <exception>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <iterator>
 #include <string>
 #include <string_view>
@@ -58,6 +60,21 @@ inline void write_file(const std::filesystem::path& output, const std::string& t
     std::filesystem::remove(temporary, ec);
     throw Failure{output.string(), reason};
   }
+}
+
+// Runs a tool's work and returns its exit code: 0, or 1 after one line on
+// stderr naming the file the error is about (`file` when the error names none).
+template <class Work> int report_failures(const char* tool, const std::string& file, Work work) {
+  try {
+    work();
+  } catch (const Failure& failure) {
+    std::cerr << tool << ": " << failure.file << ": " << failure.reason << "\n";
+    return 1;
+  } catch (const std::exception& error) { // out of memory, a filesystem error
+    std::cerr << tool << ": " << file << ": " << error.what() << "\n";
+    return 1;
+  }
+  return 0;
 }
 
 // A fixed-point number, whatever the locale: "12.5".

@@ -36,7 +36,7 @@ int main(int argc, char* argv[]) {
     return 2;
   }
   const std::vector<std::string> traces(args.begin() + 1, args.end());
-  try {
+  return common::report_failures("trace_svg", args[0], [&] {
     std::vector<std::string> texts;
     for (const auto& trace : traces) {
       texts.push_back(common::read_file(trace));
@@ -48,12 +48,5 @@ int main(int argc, char* argv[]) {
       throw Failure{traces.at(error.index()), error.reason()};
     }
     common::write_file(args[0], svg);
-  } catch (const Failure& failure) {
-    std::cerr << "trace_svg: " << failure.file << ": " << failure.reason << "\n";
-    return 1;
-  } catch (const std::exception& error) { // out of memory, a filesystem error
-    std::cerr << "trace_svg: " << args[0] << ": " << error.what() << "\n";
-    return 1;
-  }
-  return 0;
+  });
 }
