@@ -1,15 +1,17 @@
-// common/bench_report.cpp: the tool ./workshop bench runs on what it
-// collected. Each test writes a small results directory by hand (bench.tsv
+// common/tools/bench_report.cpp: the tool ./workshop bench runs on what it
+// collected. Each test writes a small results directory by hand (bench.jsonl
 // and --stats files like the stages write), runs the tool as the script does
 // and reads the report and the picture it wrote.
 #include "support/files.hpp"
 
+#include <boost/json.hpp>
 #include <boost/property_tree/ptree.hpp>
 #include <boost/property_tree/xml_parser.hpp>
 #include <cstdlib>
 #include <doctest/doctest.h>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <string>
 #include <sys/wait.h>
@@ -39,37 +41,78 @@ std::string stats(const std::string& stage, long long lines, double lines_per_se
   return out.str();
 }
 
-// A results directory: the manifest is built up line by line, each run's
-// stats file written next to it.
+// A results directory: the manifest is built up record by record, each
+// run's stats file and each cat timing written next to it.
 struct Results {
   TempDir dir;
-  std::string manifest = "# hand-made results\n"
-                         "info\tsystem\tLinux 6.1 x86_64\n"
-                         "info\tcpu\tTest CPU\n"
-                         "info\tcores\t2\n"
-                         "info\tdate\t2024-01-01 12:00 UTC\n"
-                         "info\tcommand\t./workshop bench\n"
-                         "info\ttotal_lines\t10000\n";
+  std::string manifest;
 
-  Results() { fs::create_directory(dir.path / "runs"); }
+  Results() {
+    fs::create_directory(dir.path / "runs");
+    for (const auto& [key, value] : std::vector<std::pair<std::string, std::string>>{{"system", "Linux 6.1 x86_64"},
+                                                                                     {"cpu", "Test CPU"},
+                                                                                     {"cores", "2"},
+                                                                                     {"date", "2024-01-01 12:00 UTC"},
+                                                                                     {"command", "./workshop bench"},
+                                                                                     {"total_lines", "10000"}}) {
+      record({{"record", "info"}, {"key", key}, {"value", value}});
+    }
+  }
+
+  // One record, as jq writes it: a JSON object of strings on one line.
+  void record(const std::map<std::string, std::string>& fields) {
+    boost::json::object object;
+    for (const auto& [key, value] : fields) {
+      object[key] = value;
+    }
+    manifest += boost::json::serialize(object) + "\n";
+  }
+  void raw(const std::string& line) { manifest += line + "\n"; }
 
   void ok(const std::string& kind, const std::string& stage, long long files, long long lines,
           const std::string& stats_json) {
     const std::string name = "runs/" + kind + "-" + std::to_string(files) + "-" + stage + ".json";
     write_file(dir.path / name, stats_json);
-    manifest += "run\t" + kind + "\t" + stage + "\t" + std::to_string(files) + "\t" + std::to_string(lines) +
-                "\tok\t1.0\t" + name + "\t--prefill\t\n";
+    record({{"record", "run"},
+            {"kind", kind},
+            {"stage", stage},
+            {"files", std::to_string(files)},
+            {"lines", std::to_string(lines)},
+            {"status", "ok"},
+            {"wall", "1.0"},
+            {"stats", name},
+            {"args", "--prefill"}});
   }
   void not_ok(const std::string& kind, const std::string& stage, long long files, long long lines,
               const std::string& status, double wall, const std::string& message) {
-    manifest += "run\t" + kind + "\t" + stage + "\t" + std::to_string(files) + "\t" + std::to_string(lines) + "\t" +
-                status + "\t" + std::to_string(wall) + "\t\t--prefill\t" + message + "\n";
+    record({{"record", "run"},
+            {"kind", kind},
+            {"stage", stage},
+            {"files", std::to_string(files)},
+            {"lines", std::to_string(lines)},
+            {"status", status},
+            {"wall", std::to_string(wall)},
+            {"args", "--prefill"},
+            {"message", message}});
   }
-  void line(const std::string& text) { manifest += text + "\n"; }
+  // cat timed by hyperfine: its export, with `fastest` as the fastest run.
+  void cat(long long files, long long lines, double fastest) {
+    const std::string name = "runs/cat-" + std::to_string(files) + "x" + std::to_string(lines) + ".json";
+    write_file(dir.path / name, R"({"results":[{"command":"cat","mean":1,"min":)" + std::to_string(fastest) + "}]}");
+    record({{"record", "cat"},
+            {"files", std::to_string(files)},
+            {"lines", std::to_string(lines)},
+            {"status", "ok"},
+            {"timing", name}});
+  }
+  void build(const std::string& step, const std::string& status, const std::string& wall,
+             const std::string& message = "") {
+    record({{"record", "build"}, {"step", step}, {"status", status}, {"wall", wall}, {"message", message}});
+  }
 
   // Runs the tool; its exit code, with the outputs in the directory.
   int run() {
-    write_file(dir.path / "bench.tsv", manifest);
+    write_file(dir.path / "bench.jsonl", manifest);
     const std::string command = std::string("'") + BENCH_REPORT + "' '" + dir.path.string() + "' '" + md().string() +
                                 "' '" + svg().string() + "' 2>'" + (dir.path / "stderr").string() + "'";
     const int status = std::system(command.c_str());
@@ -89,20 +132,24 @@ void fill(Results& r) {
   r.ok("sweep", "stage2_mixed", 1, 10000, stats("stage2_mixed", 10000, 1e5, 2, 10));
   r.ok("sweep", "stage3_coroutines", 1, 10000, stats("stage3_coroutines", 10000, 3e6, 5, 10));
   r.ok("sweep", "stage5_nonblocking", 1, 10000, stats("stage5_nonblocking", 10000, 5e4, 6, 10));
-  r.line("cat\t1\t10000\tok\t0.001\t");
+  r.cat(1, 10000, 0.001);
 
   r.ok("sweep", "stage1_threads", 10000, 1, stats("stage1_threads", 10000, 1e6, 300, 30));
   r.not_ok("sweep", "stage2_mixed", 10000, 1, "failed", 2.5,
            "stage2_mixed: error: thread: Resource temporarily unavailable");
   r.ok("sweep", "stage3_coroutines", 10000, 1, stats("stage3_coroutines", 10000, 2e6, 5, 40));
   r.ok("sweep", "stage5_nonblocking", 10000, 1, stats("stage5_nonblocking", 10000, 1e6, 9, 120));
-  r.line("cat\t10000\t1\tfailed\t\tfound 3 input files in /tmp/x, expected 10000");
+  r.record({{"record", "cat"},
+            {"files", "10000"},
+            {"lines", "1"},
+            {"status", "failed"},
+            {"message", "found 3 input files in /tmp/x, expected 10000"}});
 
   r.ok("ref", "stage1_threads", 5, 20000, stats("stage1_threads", 100000, 1.5e6, 6, 10));
   r.ok("ref", "stage2_mixed", 5, 20000, stats("stage2_mixed", 100000, 5e4, 6, 10));
   r.ok("ref", "stage3_coroutines", 5, 20000, stats("stage3_coroutines", 100000, 2e5, 5, 10));
   r.not_ok("ref", "stage5_nonblocking", 5, 20000, "timeout", 120, "no result within the limit of 120 s");
-  r.line("cat\t5\t20000\tok\t0.01\t");
+  r.cat(5, 20000, 0.01);
 
   r.ok("ref", "stage1_threads", 1000, 100, stats("stage1_threads", 100000, 5e5, 300, 10));
   r.ok("ref", "stage2_mixed", 1000, 100, stats("stage2_mixed", 100000, 1e5, 1001, 10));
@@ -119,11 +166,11 @@ void fill(Results& r) {
   r.ok("stall", "stage3_coroutines", 2, 5, stats("stage3_coroutines", 10, 10, 5, 5, R"(,"longest_stall_ms":996)"));
   r.ok("stall", "stage5_nonblocking", 2, 5, stats("stage5_nonblocking", 10, 10, 6, 5, R"(,"longest_stall_ms":3)"));
 
-  r.line("build\tclean\tok\t120.5\t");
-  r.line("build\tdemo\tok\t44.9\t");
-  r.line("build\ttsan1\tfailed\t12.5\tninja: build stopped: subcommand failed.");
-  r.line("build\trebuild\tok\t10\t");
-  r.line("step\t42.5\ttests/CMakeFiles/test_common.dir/test_asyncio.cpp.o");
+  r.build("clean", "ok", "120.5");
+  r.build("demo", "ok", "44.9");
+  r.build("tsan1", "failed", "12.5", "ninja: build stopped: subcommand failed.");
+  r.build("rebuild", "ok", "10");
+  r.record({{"record", "step"}, {"seconds", "42.5"}, {"name", "tests/CMakeFiles/test_common.dir/test_asyncio.cpp.o"}});
 }
 
 // The report's lines that start with `prefix`.
@@ -299,7 +346,15 @@ TEST_CASE("bench_report: a failed run is shown as failed with its message, never
   r.ok("latency", "stage2_mixed", 100, 100,
        R"({"lines":1,"seconds":1,"lines_per_second":1,"peak_threads":1,"peak_rss_mib":1,"cpu_seconds":1,)"
        R"("confirm_merge":false})");
-  r.line("run\tidle\tstage2_mixed\t1000\t0\tok\t1.0\truns/missing.json\t--hold 10\t");
+  r.record({{"record", "run"},
+            {"kind", "idle"},
+            {"stage", "stage2_mixed"},
+            {"files", "1000"},
+            {"lines", "0"},
+            {"status", "ok"},
+            {"wall", "1.0"},
+            {"stats", "runs/missing.json"},
+            {"args", "--hold 10"}});
   REQUIRE(r.run() == 0);
   const auto report = r.report();
 
@@ -387,10 +442,21 @@ TEST_CASE("bench_report: the picture is well-formed SVG with a line per stage, c
 TEST_CASE("bench_report: unreadable results are one line naming the file, and nothing is written") {
   Results r;
   fill(r);
-  r.line("run\tsweep\tstage1_threads\tmany\t10\tok\t1.0\tx.json\t\t");
+  r.record({{"record", "run"},
+            {"kind", "sweep"},
+            {"stage", "stage1_threads"},
+            {"files", "many"},
+            {"lines", "10"},
+            {"status", "ok"},
+            {"stats", "x.json"}});
   CHECK(r.run() == 1);
-  CHECK(contains(r.errors(), "bench.tsv: line "));
-  CHECK(contains(r.errors(), "FILES is not a whole number: \"many\""));
+  CHECK(contains(r.errors(), "bench.jsonl: line "));
+  CHECK(contains(r.errors(), "files is not a whole number: \"many\""));
+
+  Results not_json;
+  not_json.raw("run\tsweep\tstage1_threads"); // a line that is not JSON
+  CHECK(not_json.run() == 1);
+  CHECK(contains(not_json.errors(), "bench.jsonl: line 7: not a JSON object"));
   CHECK_FALSE(fs::exists(r.md()));
   CHECK_FALSE(fs::exists(r.svg()));
 
@@ -401,7 +467,7 @@ TEST_CASE("bench_report: unreadable results are one line naming the file, and no
   const int status = std::system(command.c_str());
   REQUIRE(WIFEXITED(status));
   CHECK(WEXITSTATUS(status) == 1);
-  CHECK(contains(empty.errors(), "bench.tsv: cannot open"));
+  CHECK(contains(empty.errors(), "bench.jsonl: cannot open"));
 
   const int usage = std::system((std::string("'") + BENCH_REPORT + "' only-one 2>/dev/null").c_str());
   REQUIRE(WIFEXITED(usage));

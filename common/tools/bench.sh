@@ -6,9 +6,10 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 source common/tools/workshop_lib.sh
 
-# ./workshop bench: the shell only runs things and writes down what happened,
-# one tab-separated record per line in $bench_dir/bench.tsv (the format is
-# described at the top of common/tools/bench_report.cpp); bench_report turns that
+# The shell only runs things and writes down what happened, one JSON object
+# per line in $bench_dir/bench.jsonl, written by jq (the records are described
+# at the top of common/tools/bench_report.cpp); each stage run leaves its own
+# --stats JSON and each cat timing hyperfine's JSON. bench_report turns them
 # into the report, the plot and the PASS/MISS lines.
 
 bench_seed=62       # every stage merges the same lines
@@ -28,13 +29,16 @@ bench_progress() {
   printf '==> [%d:%02d] %s\n' $((e / 60)) $((e % 60)) "$*" >&2
 }
 
-# One record in the manifest: the fields, tab-separated.
+# bench_record TYPE KEY=VALUE...: one record, {"record": TYPE, KEY: VALUE...}.
 bench_record() {
-  local IFS=$'\t'
-  printf '%s\n' "$*" >>"$bench_dir/bench.tsv"
+  local type=$1
+  shift
+  jq -nc --arg record "$type" \
+    '{record: $record} + ([$ARGS.positional[] | capture("^(?<key>[a-z_]+)=(?<value>.*)$")] | from_entries)' \
+    --args "$@" >>"$bench_dir/bench.jsonl"
 }
 
-# Standard input as one short line fit for a field: no tabs, no newlines.
+# Standard input as one short line, fit for a table cell.
 bench_one_line() { tr '\t\r\n' '   ' | sed 's/  */ /g; s/^ //; s/ $//' | cut -c1-300; }
 
 # Why a process failed, in one line: the last line of its stderr, or how it ended.
@@ -68,7 +72,8 @@ bench_run() {
   local left limit
   left=$(bench_left)
   if [ "$left" -le 0 ]; then
-    bench_record run "$kind" "$stage" "$files" "$lines" skipped "" "" "$shown" "the bench's time budget of $bench_budget s was used up"
+    bench_record run kind="$kind" stage="$stage" files="$files" lines="$lines" status=skipped args="$shown" \
+      message="the bench's time budget of $bench_budget s was used up"
     return
   fi
   limit=$((left < bench_timeout ? left : bench_timeout))
@@ -84,29 +89,29 @@ bench_run() {
     *) bench_status=failed message=$(bench_failure "$err" "$rc") ;;
   esac
   [ "$bench_status" = ok ] || say "    $bench_status after ${wall%????} s: $message"
-  bench_record run "$kind" "$stage" "$files" "$lines" "$bench_status" "$wall" "$stats" "$shown" "$message"
+  bench_record run kind="$kind" stage="$stage" files="$files" lines="$lines" status="$bench_status" wall="$wall" \
+    stats="$stats" args="$shown" message="$message"
 }
 
-# bench_cat DIR FILES LINES: the best of five `cat`s of the inputs in DIR
-# into one file next to them, the floor any merge of the same files has.
+# bench_cat DIR FILES LINES: `cat` of the inputs in DIR into one file next to
+# them, the floor any merge of the same files has, timed by hyperfine (five
+# runs after a warm-up; bench_report takes the fastest).
 bench_cat() {
-  local dir=$1 files=$2 lines=$3 best="" start end i
+  local dir=$1 files=$2 lines=$3
   local inputs=("$dir"/[0-9]*)
+  local timing="runs/cat-${files}x$lines.json"
   if [ "${#inputs[@]}" != "$files" ] || [ ! -f "${inputs[0]}" ]; then
-    bench_record cat "$files" "$lines" failed "" "found ${#inputs[@]} input files in $dir, expected $files"
+    bench_record cat files="$files" lines="$lines" status=failed \
+      message="found ${#inputs[@]} input files in $dir, expected $files"
     return
   fi
   bench_progress "cat: $files files x $lines lines"
-  for i in 1 2 3 4 5; do
-    start=$EPOCHREALTIME
-    if ! cat "${inputs[@]}" >"$dir/cat.out" 2>"$bench_dir/cat.err"; then
-      bench_record cat "$files" "$lines" failed "" "$(bench_failure "$bench_dir/cat.err" 1)"
-      return
-    fi
-    end=$EPOCHREALTIME
-    best=$(awk -v best="$best" -v t="$(bench_seconds "$start" "$end")" 'BEGIN { print (best == "" || t < best) ? t : best }')
-  done
-  bench_record cat "$files" "$lines" ok "$best" ""
+  if ! hyperfine --runs 5 --warmup 1 --style none --export-json "$bench_dir/$timing" \
+    "cat $dir/[0-9]* > $dir/cat.out" >"$bench_dir/cat.err" 2>&1; then
+    bench_record cat files="$files" lines="$lines" status=failed message="$(bench_failure "$bench_dir/cat.err" 1)"
+    return
+  fi
+  bench_record cat files="$files" lines="$lines" status=ok timing="$timing"
 }
 
 # bench_shape KIND FILES LINES: every stage on the same prefilled inputs, each
@@ -123,7 +128,7 @@ bench_shape() {
     rm -rf "$bench_inputs"
   done
   bench_inputs=""
-  [ -n "$timed" ] || bench_record cat "$files" "$lines" skipped "" "no stage produced the inputs"
+  [ -n "$timed" ] || bench_record cat files="$files" lines="$lines" status=skipped message="no stage produced the inputs"
 }
 
 # bench_fresh_copy DIR: the project's files in DIR as a fresh clone has them
@@ -145,7 +150,7 @@ bench_time_build() {
   shift 2
   left=$(bench_left)
   if [ "$left" -le 10 ]; then
-    bench_record build "$step" skipped "" "the bench's time budget of $bench_budget s was used up"
+    bench_record build step="$step" status=skipped message="the bench's time budget of $bench_budget s was used up"
     return 1
   fi
   start=$EPOCHREALTIME
@@ -155,7 +160,8 @@ bench_time_build() {
     status=failed
     [ "$rc" = 124 ] || [ "$rc" = 137 ] && status=timeout
   fi
-  bench_record build "$step" "$status" "$wall" "$([ $rc = 0 ] || grep -m 1 -E 'error|FAILED|Failed' "$log" | bench_one_line)"
+  bench_record build step="$step" status="$status" wall="$wall" \
+    message="$([ $rc = 0 ] || grep -m 1 -E 'error|FAILED|Failed' "$log" | bench_one_line)"
   return $rc
 }
 
@@ -165,7 +171,7 @@ bench_time_build() {
 # scratch directory, and a rebuild after touching one stage's source.
 bench_build_time() {
   local fresh=build/bench-fresh dir=build/bench-buildtime
-  bench_record info build_method "On this machine's $(jobs) cores with Ninja. The first two from a copy of the project's tracked files with no build directory (\`./workshop demo\`, then \`./workshop test tsan 1\` in it, each timed to its exit). The clean build: \`cmake --preset default -B $dir\` in a new directory, then \`cmake --build $dir\` timed; the rebuild is \`cmake --build $dir\` after \`touch stage3_coroutines/tail_merge.cpp\`."
+  bench_record info key=build_method value="On this machine's $(jobs) cores with Ninja. The first two from a copy of the project's tracked files with no build directory (\`./workshop demo\`, then \`./workshop test tsan 1\` in it, each timed to its exit). The clean build: \`cmake --preset default -B $dir\` in a new directory, then \`cmake --build $dir\` timed; the rebuild is \`cmake --build $dir\` after \`touch stage3_coroutines/tail_merge.cpp\`."
   bench_progress "build time: a fresh ./workshop demo"
   bench_fresh_copy "$fresh"
   bench_time_build demo "$bench_dir/demo.log" bash -c "cd $fresh && ./workshop demo" || true
@@ -176,17 +182,17 @@ bench_build_time() {
   bench_progress "build time: clean build of all targets in $dir"
   rm -rf "$dir"
   if ! cmake --preset default -B "$dir" >"$bench_dir/build.log" 2>&1; then
-    bench_record build clean failed "" "configure: $(grep -m 1 -i error "$bench_dir/build.log" | bench_one_line)"
-    bench_record build rebuild skipped "" "the configure step failed"
+    bench_record build step=clean status=failed message="configure: $(grep -m 1 -i error "$bench_dir/build.log" | bench_one_line)"
+    bench_record build step=rebuild status=skipped message="the configure step failed"
     return
   fi
   if ! bench_time_build clean "$bench_dir/build.log" cmake --build "$dir"; then
-    bench_record build rebuild skipped "" "the clean build did not finish"
+    bench_record build step=rebuild status=skipped message="the clean build did not finish"
     return
   fi
   # The ten slowest steps, to see where the time goes.
-  awk 'NR > 1 { printf "step\t%.1f\t%s\n", ($2 - $1) / 1000, $4 }' "$dir/.ninja_log" | sort -t $'\t' -k2,2 -rn |
-    head -n 10 >>"$bench_dir/bench.tsv"
+  awk 'NR > 1 { printf "%.1f\t%s\n", ($2 - $1) / 1000, $4 }' "$dir/.ninja_log" | sort -t $'\t' -k1,1 -rn |
+    head -n 10 | while IFS=$'\t' read -r seconds name; do bench_record step seconds="$seconds" name="$name"; done
 
   bench_progress "build time: rebuild after touching stage3_coroutines/tail_merge.cpp"
   touch stage3_coroutines/tail_merge.cpp
@@ -226,16 +232,16 @@ bench() {
   cpu=$(grep -m 1 'model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2- | sed 's/^ *//') || true
   [ -n "$cpu" ] || cpu=$(sysctl -n machdep.cpu.brand_string 2>/dev/null || echo unknown)
   compiler=$(sed -n 's/^CMAKE_CXX_COMPILER:[A-Z]*=//p' "$bin/CMakeCache.txt")
-  bench_record info system "$(uname -srm)"
-  bench_record info cpu "$cpu"
-  bench_record info cores "$(jobs)"
-  bench_record info date "$(date '+%Y-%m-%d %H:%M %Z')"
-  bench_record info command "./workshop bench${quick:+ --quick}"
-  bench_record info mode "$([ -n "$quick" ] && echo quick || echo full)"
-  bench_record info total_lines "$total"
-  bench_record info run_timeout "$bench_timeout"
-  bench_record info binaries "$bin ($(sed -n 's/^CMAKE_BUILD_TYPE:[A-Z]*=//p' "$bin/CMakeCache.txt"), $("${compiler:-c++}" --version | head -n 1))"
-  bench_record info cat_method "\`cat DIR/[0-9]* > DIR/cat.out\` on the inputs of the shape's first good run, best of 5 (the time includes starting cat)."
+  bench_record info key=system value="$(uname -srm)"
+  bench_record info key=cpu value="$cpu"
+  bench_record info key=cores value="$(jobs)"
+  bench_record info key=date value="$(date '+%Y-%m-%d %H:%M %Z')"
+  bench_record info key=command value="./workshop bench${quick:+ --quick}"
+  bench_record info key=mode value="$([ -n "$quick" ] && echo quick || echo full)"
+  bench_record info key=total_lines value="$total"
+  bench_record info key=run_timeout value="$bench_timeout"
+  bench_record info key=binaries value="$bin ($(sed -n 's/^CMAKE_BUILD_TYPE:[A-Z]*=//p' "$bin/CMakeCache.txt"), $("${compiler:-c++}" --version | head -n 1))"
+  bench_record info key=cat_method value="\`hyperfine --runs 5 --warmup 1 'cat DIR/[0-9]* > DIR/cat.out'\` on the inputs of the shape's first good run; the fastest of the five (hyperfine takes off the time its shell needs to start)."
 
   local files
   for files in "${counts[@]}"; do
@@ -260,13 +266,13 @@ bench() {
   done
   if [ -n "$quick" ]; then
     for step in clean demo tsan1 rebuild; do
-      bench_record build "$step" skipped "" "not in --quick"
+      bench_record build step="$step" status=skipped message="not in --quick"
     done
   else
     bench_build_time
   fi
 
-  bench_record info elapsed "$(bench_elapsed)"
+  bench_record info key=elapsed value="$(bench_elapsed)"
   "$bin/common/bench_report" "$bench_dir" "$out_md" "$out_svg"
   cat "$out_md"
   say "wrote $out_md and $out_svg in $(bench_elapsed) s; every run's figures, stdout and stderr are in $bench_dir/runs"

@@ -5,27 +5,29 @@
 // its reason). The script only runs programs and writes down what happened;
 // every judgement is made here.
 //
-// RESULTS_DIR holds `bench.tsv`, one record per line, fields separated by tabs
-// (empty lines and lines starting with # are ignored):
+// RESULTS_DIR holds `bench.jsonl`, one JSON object per line, written by jq.
+// Every value is a string (numbers too); "record" says which kind it is:
 //
-//   info   KEY VALUE                  the machine and the run: system, cpu, cores,
-//                                     date, command, mode, elapsed (seconds),
-//                                     binaries, total_lines, cat_method, build_method
-//   run    KIND STAGE FILES LINES STATUS WALL STATS ARGS MESSAGE
-//                                     one stage run. KIND: sweep or ref (prefilled
-//                                     throughput shapes), latency, idle, stall.
-//                                     LINES: per file. STATUS: ok, failed, timeout
-//                                     or skipped. WALL: seconds the whole process
-//                                     took. STATS: its --stats file, relative to
-//                                     RESULTS_DIR. ARGS: its options. MESSAGE:
-//                                     the last line of its stderr when it failed.
-//   cat    FILES LINES STATUS SECONDS MESSAGE
-//                                     the best time of `cat` over the same inputs
-//   build  STEP STATUS SECONDS MESSAGE
-//                                     STEP: clean, demo, tsan1 or rebuild
-//                                     (build_steps below says what each is)
-//   step   SECONDS NAME               one of the slowest steps of the clean build
+//   info   key, value                the machine and the run: system, cpu, cores,
+//                                    date, command, mode, elapsed (seconds),
+//                                    binaries, total_lines, cat_method, build_method
+//   run    kind, stage, files, lines, status, wall, stats, args, message
+//                                    one stage run. kind: sweep or ref (prefilled
+//                                    throughput shapes), latency, idle, stall.
+//                                    lines: per file. status: ok, failed, timeout
+//                                    or skipped. wall: seconds the whole process
+//                                    took. stats: its --stats file, relative to
+//                                    RESULTS_DIR. args: its options. message:
+//                                    the last line of its stderr when it failed.
+//   cat    files, lines, status, timing, message
+//                                    `cat` over the same inputs; timing: the JSON
+//                                    hyperfine exported, relative to RESULTS_DIR
+//   build  step, status, wall, message
+//                                    step: clean, demo, tsan1 or rebuild
+//                                    (build_steps below says what each is)
+//   step   seconds, name             one of the slowest steps of the clean build
 //
+// A missing value is empty.
 // The stats files are the JSON objects the stages write with --stats
 // (common/stage_main.cpp). On an error the tool prints one line naming the
 // file and exits 1, leaving no output behind; wrong arguments exit 2. Missed
@@ -101,23 +103,13 @@ struct Results {
   std::vector<std::string> stages;                           // in the order they first appear
 };
 
-std::vector<std::string> split_tabs(const std::string& line) {
-  std::vector<std::string> fields;
-  std::size_t start = 0;
-  while (true) {
-    const auto tab = line.find('\t', start);
-    fields.push_back(line.substr(start, tab == std::string::npos ? std::string::npos : tab - start));
-    if (tab == std::string::npos) {
-      return fields;
-    }
-    start = tab + 1;
-  }
-}
+// The fields of one record.
+using Fields = std::map<std::string, std::string>;
 
-// Reads bench.tsv line by line; every error names the line.
+// Reads bench.jsonl line by line; every error names the line.
 class ManifestReader {
 public:
-  ManifestReader(fs::path dir) : dir_(std::move(dir)), file_((dir_ / "bench.tsv").string()) {}
+  ManifestReader(fs::path dir) : dir_(std::move(dir)), file_((dir_ / "bench.jsonl").string()) {}
 
   Results read() {
     std::istringstream in(read_file(file_));
@@ -125,33 +117,28 @@ public:
     std::string line;
     while (std::getline(in, line)) {
       ++line_number_;
-      if (!line.empty() && line.back() == '\r') {
-        line.pop_back();
-      }
-      if (line.empty() || line[0] == '#') {
+      if (line.find_first_not_of(" \t\r") == std::string::npos) {
         continue;
       }
-      const auto fields = split_tabs(line);
-      if (fields[0] == "info") {
-        need(fields, 3);
-        results.info[fields[1]] = fields[2];
-      } else if (fields[0] == "run") {
+      const Fields fields = parse(line);
+      const std::string& record = field(fields, "record");
+      if (record == "info") {
+        results.info[field(fields, "key")] = field(fields, "value");
+      } else if (record == "run") {
         results.runs.push_back(run(fields));
-        if (std::find(results.stages.begin(), results.stages.end(), fields[2]) == results.stages.end()) {
-          results.stages.push_back(fields[2]);
+        if (std::find(results.stages.begin(), results.stages.end(), results.runs.back().stage) ==
+            results.stages.end()) {
+          results.stages.push_back(results.runs.back().stage);
         }
-      } else if (fields[0] == "cat") {
-        need(fields, 5);
-        results.cats.push_back({count(fields[1], "FILES"), count(fields[2], "LINES"), status(fields[3]),
-                                seconds(fields[4]), optional(fields, 5)});
-      } else if (fields[0] == "build") {
-        need(fields, 4);
-        results.builds.push_back({fields[1], status(fields[2]), seconds(fields[3]), optional(fields, 4)});
-      } else if (fields[0] == "step") {
-        need(fields, 3);
-        results.slowest_steps.emplace_back(seconds(fields[1]), fields[2]);
+      } else if (record == "cat") {
+        results.cats.push_back(cat(fields));
+      } else if (record == "build") {
+        results.builds.push_back({field(fields, "step"), status(field(fields, "status")),
+                                  seconds(field(fields, "wall")), field(fields, "message")});
+      } else if (record == "step") {
+        results.slowest_steps.emplace_back(seconds(field(fields, "seconds")), field(fields, "name"));
       } else {
-        fail("unknown record \"" + fields[0] + "\" (expected info, run, cat, build or step)");
+        fail("unknown record \"" + record + "\" (expected info, run, cat, build or step)");
       }
     }
     return results;
@@ -162,15 +149,28 @@ private:
     throw Failure{file_, "line " + std::to_string(line_number_) + ": " + reason};
   }
 
-  void need(const std::vector<std::string>& fields, std::size_t n) const {
-    if (fields.size() < n) {
-      fail("a " + fields[0] + " record needs at least " + std::to_string(n) + " tab-separated fields, this one has " +
-           std::to_string(fields.size()));
+  // One JSON object whose values are strings.
+  Fields parse(const std::string& line) const {
+    boost::system::error_code ec;
+    const json::value value = json::parse(line, ec);
+    if (ec || !value.is_object()) {
+      fail("not a JSON object" + (ec ? ": " + ec.message() : std::string()));
     }
+    Fields fields;
+    for (const auto& [key, item] : value.get_object()) {
+      if (!item.is_string()) {
+        fail("\"" + std::string(key) + "\" is not a string");
+      }
+      fields[std::string(key)] = std::string(item.get_string());
+    }
+    return fields;
   }
 
-  static std::string optional(const std::vector<std::string>& fields, std::size_t i) {
-    return i < fields.size() ? fields[i] : "";
+  // A value of the record, empty when it has none.
+  static const std::string& field(const Fields& fields, const std::string& key) {
+    static const std::string none;
+    const auto found = fields.find(key);
+    return found == fields.end() ? none : found->second;
   }
 
   long long count(const std::string& text, const char* what) const {
@@ -217,21 +217,55 @@ private:
     fail("unknown status \"" + text + "\" (expected ok, failed, timeout or skipped)");
   }
 
-  Run run(const std::vector<std::string>& fields) const {
-    need(fields, 9);
+  Run run(const Fields& fields) const {
     Run run;
-    run.kind = fields[1];
-    run.stage = fields[2];
-    run.files = count(fields[3], "FILES");
-    run.lines = count(fields[4], "LINES");
-    run.status = status(fields[5]);
-    run.wall_seconds = seconds(fields[6]);
-    run.args = optional(fields, 8);
-    run.message = optional(fields, 9);
+    run.kind = field(fields, "kind");
+    run.stage = field(fields, "stage");
+    run.files = count(field(fields, "files"), "files");
+    run.lines = count(field(fields, "lines"), "lines");
+    run.status = status(field(fields, "status"));
+    run.wall_seconds = seconds(field(fields, "wall"));
+    run.args = field(fields, "args");
+    run.message = field(fields, "message");
     if (run.status == Status::ok) {
-      load_stats(run, fields[7]);
+      load_stats(run, field(fields, "stats"));
     }
     return run;
+  }
+
+  // cat's time is the fastest of hyperfine's runs; a timing file without one
+  // makes the record failed, with the reason.
+  CatTiming cat(const Fields& fields) const {
+    CatTiming cat{count(field(fields, "files"), "files"), count(field(fields, "lines"), "lines"),
+                  status(field(fields, "status")), 0, field(fields, "message")};
+    if (cat.status != Status::ok) {
+      return cat;
+    }
+    const fs::path path = dir_ / field(fields, "timing");
+    std::string text;
+    try {
+      text = common::read_file(path);
+    } catch (const Failure& failure) {
+      cat.status = Status::failed;
+      cat.message = failure.file + ": " + failure.reason;
+      return cat;
+    }
+    boost::system::error_code ec;
+    const json::value value = json::parse(text, ec);
+    const json::value* fastest = nullptr;
+    if (!ec && value.is_object()) {
+      const auto* runs = value.get_object().if_contains("results");
+      if (runs && runs->is_array() && !runs->get_array().empty() && runs->get_array()[0].is_object()) {
+        fastest = runs->get_array()[0].get_object().if_contains("min");
+      }
+    }
+    if (!fastest || !fastest->is_number() || fastest->to_number<double>() <= 0) {
+      cat.status = Status::failed;
+      cat.message = path.string() + ": no results[0].min, the fastest run, as hyperfine exports it";
+      return cat;
+    }
+    cat.seconds = fastest->to_number<double>();
+    return cat;
   }
 
   // A run that exited 0 but left no usable figures is reported as failed,
