@@ -742,6 +742,18 @@ std::string duration(const std::string& seconds_text) {
   }
 }
 
+// One table cell for `run`: "–" when there is none, the outcome of a run
+// that failed, else what `figures` writes.
+template <class Figures> void run_cell(std::ostream& out, const Run* run, Figures figures) {
+  if (!run) {
+    out << "–";
+  } else if (run->status != Status::ok) {
+    out << cell(outcome(*run));
+  } else {
+    figures(*run);
+  }
+}
+
 void table_header(std::ostream& out, const std::string& first, const std::vector<std::string>& columns) {
   out << "| " << first;
   for (const auto& column : columns) {
@@ -808,19 +820,14 @@ std::string render_markdown(const Results& results, const std::vector<Check>& ch
       out << "–";
     }
     for (const auto& stage : results.stages) {
-      const Run* run = find_shape(results, stage, files, lines);
       out << " | ";
-      if (!run) {
-        out << "–";
-      } else if (run->status != Status::ok) {
-        out << cell(outcome(*run));
-      } else {
-        const double got = *figure(*run, "lines_per_second");
+      run_cell(out, find_shape(results, stage, files, lines), [&](const Run& run) {
+        const double got = *figure(run, "lines_per_second");
         out << rate(got);
         if (cat) {
           out << " (" << percent(got / *cat) << ")";
         }
-      }
+      });
     }
     out << " |\n";
   }
@@ -835,17 +842,11 @@ std::string render_markdown(const Results& results, const std::vector<Check>& ch
   for (const auto& [files, lines] : shapes) {
     out << "| " << shape(files, lines) << (python_shape(files, lines) ? " *" : "");
     for (const auto& stage : results.stages) {
-      const Run* run = find_shape(results, stage, files, lines);
       out << " | ";
-      if (!run) {
-        out << "–";
-      } else if (run->status != Status::ok) {
-        out << cell(outcome(*run));
-      } else {
-        out << format("%.0f", *figure(*run, "peak_threads")) << " threads, "
-            << format("%.0f", *figure(*run, "peak_rss_mib")) << " MiB, " << secs(*figure(*run, "cpu_seconds"))
-            << " CPU";
-      }
+      run_cell(out, find_shape(results, stage, files, lines), [&](const Run& run) {
+        out << format("%.0f", *figure(run, "peak_threads")) << " threads, "
+            << format("%.0f", *figure(run, "peak_rss_mib")) << " MiB, " << secs(*figure(run, "cpu_seconds")) << " CPU";
+      });
     }
     out << " |\n";
   }
@@ -881,27 +882,19 @@ std::string render_markdown(const Results& results, const std::vector<Check>& ch
       out << ms(figure(*latency, "latency_median_ms").value_or(0)) << " | "
           << ms(figure(*latency, "latency_p99_ms").value_or(0));
     }
-    const Run* idle = find_run(results, stage, "idle");
     out << " | ";
-    if (!idle) {
-      out << "–";
-    } else if (idle->status != Status::ok) {
-      out << cell(outcome(*idle));
-    } else {
-      const double wall = *figure(*idle, "seconds"), cpu = *figure(*idle, "cpu_seconds");
+    run_cell(out, find_run(results, stage, "idle"), [&](const Run& idle) {
+      const double wall = *figure(idle, "seconds"), cpu = *figure(idle, "cpu_seconds");
       out << percent(wall > 0 ? cpu / wall : 0) << " (" << secs(cpu) << " in " << secs(wall) << ")";
-    }
-    const Run* stall = find_run(results, stage, "stall");
+    });
     out << " | ";
-    if (!stall) {
-      out << "–";
-    } else if (stall->status != Status::ok) {
-      out << cell(outcome(*stall));
-    } else if (const auto longest = figure(*stall, "longest_stall_ms")) {
-      out << ms(*longest);
-    } else {
-      out << "n/a (no event loop)";
-    }
+    run_cell(out, find_run(results, stage, "stall"), [&](const Run& stall) {
+      if (const auto longest = figure(stall, "longest_stall_ms")) {
+        out << ms(*longest);
+      } else {
+        out << "n/a (no event loop)";
+      }
+    });
     out << " |\n";
   }
 
@@ -1260,11 +1253,7 @@ std::string link_to(const fs::path& svg, const fs::path& markdown) {
 } // namespace
 
 int main(int argc, char* argv[]) {
-  const std::vector<std::string> args(argv + 1, argv + argc);
-  if (args.size() == 1 && (args[0] == "-h" || args[0] == "--help")) {
-    std::cout << usage;
-    return 0;
-  }
+  const std::vector<std::string> args = common::arguments(argc, argv, usage);
   if (args.size() != 3) {
     std::cerr << usage;
     return 2;

@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <charconv>
+#include <cstdlib>
 #include <cstring>
 #include <exception>
 #include <filesystem>
@@ -14,6 +15,7 @@
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <vector>
 
 namespace common {
 
@@ -60,6 +62,17 @@ inline void write_file(const std::filesystem::path& output, const std::string& t
     std::filesystem::remove(temporary, ec);
     throw Failure{output.string(), reason};
   }
+}
+
+// The arguments after the program's name. `-h` or `--help` alone prints
+// `usage` and ends the program with exit code 0.
+inline std::vector<std::string> arguments(int argc, char* argv[], const char* usage) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.size() == 1 && (args[0] == "-h" || args[0] == "--help")) {
+    std::cout << usage;
+    std::exit(0);
+  }
+  return args;
 }
 
 // Runs a tool's work and returns its exit code: 0, or 1 after one line on

@@ -21,11 +21,7 @@ constexpr const char* usage = "usage: trace_svg OUTPUT.svg TRACE.json [TRACE.jso
 } // namespace
 
 int main(int argc, char* argv[]) {
-  const std::vector<std::string> args(argv + 1, argv + argc);
-  if (args.size() == 1 && (args[0] == "-h" || args[0] == "--help")) {
-    std::cout << usage;
-    return 0;
-  }
+  const std::vector<std::string> args = common::arguments(argc, argv, usage);
   if (args.size() < 2) {
     std::cerr << usage;
     return 2;
