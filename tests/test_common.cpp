@@ -384,7 +384,7 @@ TEST_CASE("stage main: a merge that loses a line exits 1 with confirm_merge FAIL
   CHECK(result.err.find("expected 3 lines, found 1") != std::string::npos);
 }
 
-TEST_CASE("stage main: a failing run is one error line, exit 1, and no output left behind") {
+TEST_CASE("stage main: a failing simulated run says its error, exit 1, and removes its output, saying so") {
   TempDir dir;
   const std::string output = (dir.path / "out").string();
   const auto result = run_main({"--prefill", "--files", "2", "--output", output.c_str()},
@@ -395,7 +395,8 @@ TEST_CASE("stage main: a failing run is one error line, exit 1, and no output le
                                  throw std::runtime_error(output_path.string() + ": cannot write: disk on fire");
                                });
   CHECK(result.code == 1);
-  CHECK(result.err == "stage_test: error: " + output + ": cannot write: disk on fire\n");
+  CHECK(result.err == "stage_test: error: " + output + ": cannot write: disk on fire\nstage_test: removed " + output +
+                          ", the output of a failed run\n");
   CHECK_FALSE(fs::exists(output));
 }
 

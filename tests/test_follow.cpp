@@ -277,6 +277,23 @@ TEST_CASE("follow: --from-end skips what is already there; long lines and NUL by
   CHECK(read_file(merged) == long_line + binary + "last without newline\n");
 }
 
+TEST_CASE("follow: an input that fails mid-run ends it, and the merged output is kept, with its line count") {
+  TempDir dir;
+  const auto a = dir.path / "a.log";
+  const auto merged = dir.path / "merged.log";
+  append(a, numbered("a-", 0, 50));
+  Stage stage(dir.path, {"--follow", a.string(), "--output", merged.string(), "--interval", "0.01"});
+  wait_until([&] { return contains(merged, "a-49\n"); }, "the lines are merged");
+  fs::remove(a);
+  fs::create_directory(a); // the input is now a directory: reading it fails
+  CHECK(stage.wait() == 1);
+  CHECK(read_file(merged) == numbered("a-", 0, 50));
+  const std::string err = stage.err();
+  CHECK(err.find(prefix() + "error: " + a.string() + ": cannot read: Is a directory\n") != std::string::npos);
+  CHECK(err.find(prefix() + merged.string() + " is kept, with the 50 lines merged before the error\n") !=
+        std::string::npos);
+}
+
 TEST_CASE("follow: an existing output is refused, or added to with --append") {
   TempDir dir;
   const auto a = dir.path / "a.log";

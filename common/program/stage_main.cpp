@@ -103,7 +103,9 @@ void write_stats(const std::filesystem::path& file, boost::json::object stats,
   }
 }
 
-void remove_failed_output(const std::filesystem::path& path);
+// Removes the output a failed simulated run left, if it is a regular file;
+// whether it did.
+bool remove_failed_output(const std::filesystem::path& path);
 
 // The inputs of --follow, opened after checking what a command line can get
 // wrong: a file given twice (also through a link), the output among the
@@ -162,11 +164,11 @@ std::size_t count_lines(const std::filesystem::path& path, std::uintmax_t from) 
 // --follow: merge real files until SIGINT or SIGTERM, then drain and end.
 int follow_main(const Options& options, std::string_view stage_name, const MergeFunction& merge, std::ostream& out,
                 std::ostream& err) {
-  bool created_output = false;
+  bool merging = false;
+  std::uintmax_t size_before = 0;
   try {
     const Handles handles = open_followed_inputs(options);
-    created_output = !std::filesystem::exists(options.output);
-    const auto size_before = size_or_zero(options.output);
+    size_before = size_or_zero(options.output);
     shutdown::enable([&](std::string_view signal) {
       err << stage_name << ": " << signal << ": merging what was written, then stopping" << std::endl;
       for (const auto& handle : handles) {
@@ -181,6 +183,7 @@ int follow_main(const Options& options, std::string_view stage_name, const Merge
       trace::start();
     }
     const auto start = std::chrono::steady_clock::now();
+    merging = true;
     merge(handles, options.interval, options.output);
     const auto end = std::chrono::steady_clock::now();
     if (!options.trace.empty()) {
@@ -198,18 +201,19 @@ int follow_main(const Options& options, std::string_view stage_name, const Merge
     return 2;
   } catch (const std::exception& e) {
     err << stage_name << ": error: " << e.what() << '\n';
-    if (created_output) {
-      remove_failed_output(options.output);
+    // Nothing merged is ever removed: what the output holds is right up to the error.
+    std::error_code ec;
+    if (merging && std::filesystem::is_regular_file(options.output, ec)) {
+      err << stage_name << ": " << options.output.string() << " is kept, with the "
+          << count_lines(options.output, size_before) << " lines merged before the error\n";
     }
     return 1;
   }
 }
 
-void remove_failed_output(const std::filesystem::path& path) {
+bool remove_failed_output(const std::filesystem::path& path) {
   std::error_code ec;
-  if (std::filesystem::is_regular_file(path, ec)) {
-    std::filesystem::remove(path, ec);
-  }
+  return std::filesystem::is_regular_file(path, ec) && std::filesystem::remove(path, ec);
 }
 
 } // namespace
@@ -296,8 +300,10 @@ int stage_main(int argc, const char* const argv[], const MergeFunction& merge, s
     return 0;
   } catch (const std::exception& e) {
     err << stage_name << ": error: " << e.what() << '\n';
-    if (!options->output.empty()) {
-      remove_failed_output(output_path);
+    // A simulated run's output is only worth its confirm_merge: a failed
+    // run's could pass for a good one.
+    if (!options->output.empty() && remove_failed_output(output_path)) {
+      err << stage_name << ": removed " << output_path.string() << ", the output of a failed run\n";
     }
     return 1;
   }
