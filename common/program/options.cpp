@@ -1,6 +1,7 @@
 #include "options.hpp"
 
 #include <boost/program_options.hpp>
+#include <charconv>
 #include <random>
 #include <sstream>
 #include <unistd.h>
@@ -29,6 +30,7 @@ std::optional<Options> parse_command_line(int argc, const char* const argv[], st
   std::string trace;
   std::string stats;
   std::string inputs_dir;
+  std::string seed;
   double hold = 0;
 
   po::options_description described("Tail every input and merge its new lines into one output file");
@@ -39,7 +41,7 @@ std::optional<Options> parse_command_line(int argc, const char* const argv[], st
       ("interval", po::value(&interval), "seconds a tail waits when there is no new data (default 0.1)") //
       ("write-interval", po::value(&write_interval),
        "a writer sleeps a random time below this many seconds before each line (default 0.1)")          //
-      ("seed", po::value(&options.seed), "random seed, to repeat a run (default: random)")              //
+      ("seed", po::value(&seed), "random seed from 0 to 2^64-1, to repeat a run (default: random)")     //
       ("prefill", po::bool_switch(&options.prefill), "write every line before the merge starts")        //
       ("output", po::value(&output), "merged output file (default: 'merged' in a temporary directory)") //
       ("debug", po::bool_switch(&options.debug),
@@ -83,7 +85,8 @@ std::optional<Options> parse_command_line(int argc, const char* const argv[], st
 
   require(options.files >= 1, "--files", "must be at least 1", options.files);
   require(options.lines >= 0, "--lines", "must not be negative", options.lines);
-  require(interval > 0 && interval <= 60, "--interval", "must be above 0 and at most 60 seconds", interval);
+  // Below a millisecond, idle tails would only burn CPU looking again and again.
+  require(interval >= 0.001 && interval <= 60, "--interval", "must be between 0.001 and 60 seconds", interval);
   require(write_interval >= 0 && write_interval <= 60, "--write-interval", "must be between 0 and 60 seconds",
           write_interval);
   require(options.slow_threshold_ms >= 1, "--slow-threshold", "must be at least 1 millisecond",
@@ -94,6 +97,12 @@ std::optional<Options> parse_command_line(int argc, const char* const argv[], st
   options.write_interval = Seconds(write_interval);
   if (vm.count("seed") == 0) {
     options.seed = std::random_device{}();
+  } else {
+    // Parsed here: program_options would turn "-1" into 2^64-1 without a word.
+    const auto [end, error] = std::from_chars(seed.data(), seed.data() + seed.size(), options.seed);
+    if (seed.empty() || error != std::errc() || end != seed.data() + seed.size()) {
+      throw UsageError("--seed: must be a whole number from 0 to 18446744073709551615 (got " + seed + ")");
+    }
   }
   if (vm.count("input") != 0) {
     if (!options.follow) {
