@@ -1,11 +1,14 @@
 #include "asyncio.hpp"
 
 #include "common/instrument/probe.hpp"
+#include "common/threads.hpp"
 
+#include <algorithm>
 #include <boost/asio/deferred.hpp>
 #include <boost/asio/experimental/parallel_group.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <thread>
 
 namespace asyncio {
 
@@ -13,7 +16,8 @@ template void run_until_complete(asio::io_context& loop, asio::awaitable<void> m
 template void run(asio::awaitable<void> main);
 
 asio::thread_pool& default_executor() {
-  static asio::thread_pool pool;
+  // Asio's default size; a ThreadPool, so that a refused thread is an error, not a hang.
+  static common::ThreadPool pool(2 * std::max(1u, std::thread::hardware_concurrency()));
   return pool;
 }
 

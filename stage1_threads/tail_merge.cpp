@@ -1,6 +1,7 @@
 #include "tail_merge.hpp"
 
 #include "common/output.hpp"
+#include "common/threads.hpp"
 
 #include <boost/thread/mutex.hpp>
 #include <boost/thread/thread.hpp>
@@ -39,10 +40,12 @@ void run_threads(const common::Handles& handles, common::Seconds interval, const
   };
 
   // A thread cannot throw to the one that joins it: each keeps its error.
+  // And a thread the system refuses must not leave the others running on
+  // this frame's variables: start_thread stops and joins them first.
   std::vector<boost::thread> threads;
   std::vector<std::exception_ptr> errors(handles.size());
   for (std::size_t i = 0; i < handles.size(); ++i) {
-    threads.emplace_back([&, i] {
+    common::start_thread(threads, handles, [&, i] {
       try {
         tail_file(handles[i], interval, write);
       } catch (...) {

@@ -1,6 +1,7 @@
 #include "tail_merge.hpp"
 
 #include "common/output.hpp"
+#include "common/threads.hpp"
 
 #include <optional>
 #include <vector>
@@ -48,7 +49,9 @@ awaitable<void> run_tasks_mixed(common::Handles handles, common::Seconds interva
   // tail_file blocks its thread until its input is drained, so every tail
   // needs a thread of its own. Asio's default pool (2 per core) would leave
   // the other tails queued behind running ones, and their lines unmerged.
-  asio::thread_pool pool(handles.size());
+  // (common::ThreadPool is an asio::thread_pool that fails cleanly when the
+  // system refuses a thread.)
+  common::ThreadPool pool(handles.size());
   std::vector<awaitable<void>> tasks;
   for (const auto& handle : handles) {
     tasks.push_back(asyncio::run_in_executor(pool, tail_file, handle, interval, write));

@@ -47,6 +47,7 @@ struct TempDir : tests::TempDir {
 struct Limits {
   rlim_t max_files = 0; // 0: unchanged
   bool unprivileged = false;
+  rlim_t max_processes = 0; // ulimit -u, threads included; 0: unchanged
 };
 
 // The stage executable, running in the background.
@@ -114,7 +115,15 @@ private:
       const rlimit limit{limits.max_files, limits.max_files};
       ::setrlimit(RLIMIT_NOFILE, &limit);
     }
-    if (limits.unprivileged && ::getuid() == 0 && (::setgid(65534) != 0 || ::setuid(65534) != 0)) {
+    if (limits.max_processes != 0) {
+      const rlimit limit{limits.max_processes, limits.max_processes};
+      ::setrlimit(RLIMIT_NPROC, &limit);
+    }
+    // A user of this stage's own (61001 for stage 1...), so that the limit on
+    // processes per user is not shared with the other stages' tests running
+    // at the same time.
+    const auto user = static_cast<uid_t>(61000 + (stage_name[5] - '0'));
+    if (limits.unprivileged && ::getuid() == 0 && (::setgid(user) != 0 || ::setuid(user) != 0)) {
       ::_exit(125);
     }
     std::vector<char*> argv;
@@ -415,4 +424,25 @@ TEST_CASE("bad input: more inputs than the descriptor limit allows is refused be
   CHECK(simulated.second == prefix() +
                                 "error: --files 100: needs about 164 open files, but this process may open only 64 "
                                 "(see ulimit -n)\n");
+}
+
+TEST_CASE("bad input: a thread the system refuses ends the run with one line naming it, never a crash or a hang") {
+  TempDir dir;
+  // 300 inputs want 300 tail threads (stages 1 and 4) or a pool of 300
+  // (stage 2); an unprivileged user here may have 30 processes and threads.
+  const auto [code, err] = run(dir, {"--files", "300", "--lines", "2", "--prefill"}, {0, true, 30});
+  CAPTURE(err);
+  const std::string refused = prefix() + "error: cannot start thread ";
+  const std::string stage = stage_name;
+  if (stage == "stage1_threads" || stage == "stage2_mixed" || stage == "stage4_bottom_up") {
+    CHECK(code == 1);
+  }
+  if (code == 0) { // the coroutine stages need a handful of threads; other runs of this user may take some
+    CHECK(err.empty());
+  } else {
+    CHECK(code == 1);
+    CHECK(err.rfind(refused, 0) == 0);
+    CHECK(err.find(" of 300: Resource temporarily unavailable (see ulimit -u and ulimit -v)\n") != std::string::npos);
+    CHECK(std::count(err.begin(), err.end(), '\n') == 1);
+  }
 }
