@@ -20,7 +20,9 @@ struct MergeCheck {
 // inputs "dir/1" also claims the lines of "dir/10".) For every input, the
 // output lines it owns must equal its own lines in the same order, and no
 // output line may belong to no input. A last input line without newline is
-// expected with one, as readline() delivers it.
+// expected with one, as readline() delivers it. The files are streamed:
+// memory grows with the number of inputs and the longest line, not with the
+// number of lines.
 MergeCheck confirm_merge(const std::vector<std::filesystem::path>& input_paths,
                          const std::filesystem::path& output_path);
 
