@@ -47,7 +47,10 @@ struct TempDir : tests::TempDir {
 struct Limits {
   rlim_t max_files = 0; // 0: unchanged
   bool unprivileged = false;
-  rlim_t max_processes = 0; // ulimit -u, threads included; 0: unchanged
+  rlim_t max_processes = 0;     // ulimit -u, threads included; 0: unchanged
+  std::string stdout_path = {}; // standard output goes here instead of stdout.txt
+  bool stdout_closed = false;   // standard output is a pipe nobody reads
+  std::string tmpdir = {};      // TMPDIR, where the stage makes its temporary directory
 };
 
 // The stage executable, running in the background.
@@ -107,10 +110,18 @@ public:
 
 private:
   [[noreturn]] void exec(const std::vector<std::string>& args, Limits limits) {
-    const int out = ::open(out_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    const int out = ::open(limits.stdout_path.empty() ? out_.c_str() : limits.stdout_path.c_str(),
+                           O_WRONLY | O_CREAT | O_TRUNC, 0644);
     const int err = ::open(err_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     ::dup2(out, 1);
     ::dup2(err, 2);
+    if (int ends[2]; limits.stdout_closed && ::pipe(ends) == 0) {
+      ::close(ends[0]);
+      ::dup2(ends[1], 1);
+    }
+    if (!limits.tmpdir.empty()) {
+      ::setenv("TMPDIR", limits.tmpdir.c_str(), 1);
+    }
     if (limits.max_files != 0) {
       const rlimit limit{limits.max_files, limits.max_files};
       ::setrlimit(RLIMIT_NOFILE, &limit);
@@ -395,7 +406,7 @@ TEST_CASE("bad input: an unreadable input and an unwritable output are refused b
   append(b, "line\n");
   fs::permissions(b, fs::perms::all);
   // root may read anything: run these as an unprivileged user.
-  const Limits unprivileged{0, true};
+  const Limits unprivileged{.unprivileged = true};
   const auto unreadable = run(dir, {"--follow", a.string(), "--output", (dir.path / "m").string()}, unprivileged);
   CHECK(unreadable.first == 2);
   CHECK(unreadable.second == prefix() + a.string() + ": cannot open for reading: Permission denied\n");
@@ -414,12 +425,12 @@ TEST_CASE("bad input: more inputs than the descriptor limit allows is refused be
     args.push_back(path.string());
   }
   args.insert(args.end(), {"--output", (dir.path / "m").string()});
-  const auto limited = run(dir, args, {64, false});
+  const auto limited = run(dir, args, {.max_files = 64});
   CHECK(limited.first == 1);
   CHECK(limited.second == prefix() +
                               "error: --follow: 100 input files: needs about 164 open files, but this process may "
                               "open only 64 (see ulimit -n)\n");
-  const auto simulated = run(dir, {"--files", "100", "--prefill", "--lines", "1"}, {64, false});
+  const auto simulated = run(dir, {"--files", "100", "--prefill", "--lines", "1"}, {.max_files = 64});
   CHECK(simulated.first == 1);
   CHECK(simulated.second == prefix() +
                                 "error: --files 100: needs about 164 open files, but this process may open only 64 "
@@ -430,7 +441,8 @@ TEST_CASE("bad input: a thread the system refuses ends the run with one line nam
   TempDir dir;
   // 300 inputs want 300 tail threads (stages 1 and 4) or a pool of 300
   // (stage 2); an unprivileged user here may have 30 processes and threads.
-  const auto [code, err] = run(dir, {"--files", "300", "--lines", "2", "--prefill"}, {0, true, 30});
+  const auto [code, err] =
+      run(dir, {"--files", "300", "--lines", "2", "--prefill"}, {.unprivileged = true, .max_processes = 30});
   CAPTURE(err);
   const std::string refused = prefix() + "error: cannot start thread ";
   const std::string stage = stage_name;
@@ -444,5 +456,23 @@ TEST_CASE("bad input: a thread the system refuses ends the run with one line nam
     CHECK(err.rfind(refused, 0) == 0);
     CHECK(err.find(" of 300: Resource temporarily unavailable (see ulimit -u and ulimit -v)\n") != std::string::npos);
     CHECK(std::count(err.begin(), err.end(), '\n') == 1);
+  }
+}
+
+TEST_CASE("bad input: a closed or full standard output is one line and a non-zero exit, and no file is left behind") {
+  TempDir dir;
+  const auto tmp = dir.path / "tmp";
+  fs::create_directory(tmp);
+  Limits to_full;
+  to_full.stdout_path = "/dev/full";
+  to_full.tmpdir = tmp.string();
+  Limits to_closed_pipe;
+  to_closed_pipe.stdout_closed = true; // as in `stage | head -c0`: SIGPIPE must not kill the run
+  to_closed_pipe.tmpdir = tmp.string();
+  for (const auto& limits : {to_full, to_closed_pipe}) {
+    const auto [code, err] = run(dir, {"--files", "2", "--lines", "3", "--prefill"}, limits);
+    CHECK(code == 1);
+    CHECK(err == prefix() + "error: standard output: cannot write (closed, or a full disk)\n");
+    CHECK(fs::is_empty(tmp)); // the run's temporary directory is gone
   }
 }

@@ -16,6 +16,7 @@
 #include <boost/json.hpp>
 #include <chrono>
 #include <condition_variable>
+#include <csignal>
 #include <cstdio>
 #include <fstream>
 #include <map>
@@ -216,12 +217,8 @@ bool remove_failed_output(const std::filesystem::path& path) {
   return std::filesystem::is_regular_file(path, ec) && std::filesystem::remove(path, ec);
 }
 
-} // namespace
-
-int stage_main(int argc, const char* const argv[], const MergeFunction& merge, std::ostream& out, std::ostream& err) {
-  // Messages start with the program's name, as GNU tools do: the stage's
-  // executable is named after its directory.
-  const std::string stage_name = argc > 0 ? std::filesystem::path(argv[0]).filename().string() : "stage";
+int run_stage(int argc, const char* const argv[], std::string_view stage_name, const MergeFunction& merge,
+              std::ostream& out, std::ostream& err) {
   std::optional<Options> options;
   try {
     options = parse_command_line(argc, argv, out);
@@ -307,6 +304,23 @@ int stage_main(int argc, const char* const argv[], const MergeFunction& merge, s
     }
     return 1;
   }
+}
+
+} // namespace
+
+int stage_main(int argc, const char* const argv[], const MergeFunction& merge, std::ostream& out, std::ostream& err) {
+  // Messages start with the program's name, as GNU tools do: the stage's
+  // executable is named after its directory.
+  const std::string stage_name = argc > 0 ? std::filesystem::path(argv[0]).filename().string() : "stage";
+  // A closed standard output (`stage | head -c0`) must not kill the run
+  // before it has cleaned up: writing to it fails instead, and is reported.
+  std::signal(SIGPIPE, SIG_IGN);
+  const int code = run_stage(argc, argv, stage_name, merge, out, err);
+  if (!out.flush()) {
+    err << stage_name << ": error: standard output: cannot write (closed, or a full disk)\n";
+    return code == 0 ? 1 : code;
+  }
+  return code;
 }
 
 } // namespace common
