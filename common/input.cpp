@@ -26,18 +26,31 @@ std::string take_unfinished_line(std::string& buffer, std::size_t& scanned) {
   return line;
 }
 
+// Opens what is at `path` now, if it can be followed: a regular file. Never
+// blocks (a FIFO would wait in open() for a writer, past any signal that
+// should stop the run); throws std::runtime_error naming the path.
+int open_followable(const std::filesystem::path& path, struct stat& st) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) {
+    throw io_error(path, "cannot open for reading", errno);
+  }
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    const bool directory = S_ISDIR(st.st_mode);
+    ::close(fd);
+    if (directory) {
+      throw io_error(path, "cannot read", EISDIR);
+    }
+    throw std::runtime_error(path.string() +
+                             ": cannot follow: not a regular file (a FIFO or a device has no start to come back to)");
+  }
+  return fd;
+}
+
 } // namespace
 
 InputHandle::InputHandle(std::filesystem::path path, Start start) : path_(std::move(path)) {
-  fd_ = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd_ < 0) {
-    throw io_error(path_, "cannot open for reading", errno);
-  }
   struct stat st {};
-  if (::fstat(fd_, &st) == 0 && S_ISDIR(st.st_mode)) {
-    ::close(fd_);
-    throw io_error(path_, "cannot read", EISDIR);
-  }
+  fd_ = open_followable(path_, st);
   if (start == Start::at_end) {
     file_offset_ = st.st_size;
   }
@@ -109,8 +122,10 @@ std::string readline(const Handle& handle) {
       if (!h.buffer_.empty()) {
         return take_unfinished_line(h.buffer_, h.scanned_);
       }
-      const int fd = ::open(h.path_.c_str(), O_RDONLY | O_CLOEXEC);
-      if (fd >= 0) {
+      // (Gone again before it could be opened: keep to the old file for now.)
+      if (::access(h.path_.c_str(), F_OK) == 0) {
+        struct stat replaced {};
+        const int fd = open_followable(h.path_, replaced);
         std::cerr << h.path_.string() << ": file replaced, following the new file from its start\n";
         ::close(h.fd_); // only the reading thread ever uses it, and that is this one
         h.fd_ = fd;

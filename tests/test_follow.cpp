@@ -17,6 +17,7 @@
 #include <sstream>
 #include <string>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
@@ -314,6 +315,21 @@ TEST_CASE("follow: an input that fails mid-run ends it, and the merged output is
         std::string::npos);
 }
 
+TEST_CASE("follow: an input replaced by a FIFO ends the run with its error; the open never blocks") {
+  TempDir dir;
+  const auto a = dir.path / "a.log";
+  const auto merged = dir.path / "merged.log";
+  append(a, numbered("a-", 0, 20));
+  Stage stage(dir.path, {"--follow", a.string(), "--output", merged.string(), "--interval", "0.01"});
+  wait_until([&] { return contains(merged, "a-19\n"); }, "the lines are merged");
+  fs::remove(a);
+  REQUIRE(::mkfifo(a.c_str(), 0600) == 0);
+  CHECK(stage.wait() == 1);
+  CHECK(read_file(merged) == numbered("a-", 0, 20));
+  CHECK(stage.err().find(prefix() + "error: " + a.string() + ": cannot follow: not a regular file") !=
+        std::string::npos);
+}
+
 TEST_CASE("follow: an existing output is refused, or added to with --append") {
   TempDir dir;
   const auto a = dir.path / "a.log";
@@ -340,6 +356,8 @@ TEST_CASE("bad input: each gets one line naming the path or option, a non-zero e
   fs::create_symlink(a, dir.path / "link-to-a");
   fs::create_hard_link(a, dir.path / "hard-link-to-a");
   fs::create_directory(dir.path / "dir");
+  const auto fifo = dir.path / "fifo";
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0); // nobody writes or reads it: an open() would wait forever
 
   struct Case {
     std::vector<std::string> args;
@@ -372,6 +390,12 @@ TEST_CASE("bad input: each gets one line naming the path or option, a non-zero e
       {{"--follow", a.string(), (dir.path / "link-to-a").string(), "--output", merged.string()},
        2,
        (dir.path / "link-to-a").string() + ": the same file as " + a.string() + ", given twice"},
+      {{"--follow", fifo.string(), "--output", merged.string()},
+       2,
+       fifo.string() + ": cannot follow: not a regular file (a FIFO or a device has no start to come back to)"},
+      {{"--follow", a.string(), "--output", fifo.string()},
+       2,
+       "--output " + fifo.string() + ": a FIFO that nobody reads"},
       {{"--follow", "--output", merged.string()}, 2, "--follow: no input files given"},
       {{"--follow", a.string()}, 2, "--follow: --output is required"},
       {{a.string(), "--output", merged.string()},
@@ -379,7 +403,15 @@ TEST_CASE("bad input: each gets one line naming the path or option, a non-zero e
        "input files are only taken with --follow (got " + a.string() + ")"},
       {{"--files", "-1"}, 2, "--files: must be at least 1 (got -1)"},
       {{"--files", "abc"}, 2, "the argument ('abc') for option '--files' is invalid"},
-      {{"--prefill", "--output", "/dev/full"}, 1, "error: /dev/full: cannot write: No space left on device"},
+      {{"--prefill", "--output", "/dev/full"},
+       2,
+       "--output /dev/full: not a regular file (what is written there could not be checked or read back)"},
+      {{"--prefill", "--output", "/dev/null"},
+       2,
+       "--output /dev/null: not a regular file (what is written there could not be checked or read back)"},
+      {{"--prefill", "--trace", "/dev/null"},
+       2,
+       "--trace /dev/null: not a regular file (what is written there could not be checked or read back)"},
       {{"--follow", a.string(), "--output", "/dev/full"}, 1, "error: /dev/full: cannot write: No space left on device"},
   };
   for (const auto& c : cases) {

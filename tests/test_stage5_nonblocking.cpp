@@ -2,6 +2,7 @@
 // belongs to a writer thread with its own loop.
 #include "merge_harness.hpp"
 #include "stage5_nonblocking/tail_merge.hpp"
+#include "support/files.hpp"
 #include "thread_record.hpp"
 
 #include <doctest/doctest.h>
@@ -73,10 +74,15 @@ TEST_CASE("an output that cannot be opened fails start()") {
 }
 
 TEST_CASE("the program exits non-zero with one message when the output is a full disk") {
+  // Following a file into /dev/full: the writer thread's first write fails,
+  // and the error ends the run on the main thread.
+  tests::TempDir dir;
+  tests::write_file(dir.path / "in", "a line\n");
+  const std::string input = (dir.path / "in").string();
   std::ostringstream out;
   std::ostringstream err;
-  const char* argv[] = {"stage5_nonblocking", "--output", "/dev/full", "--prefill"};
-  const int code = common::stage_main(4, argv, tests::stage_merge, out, err);
+  const char* argv[] = {"stage5_nonblocking", "--follow", input.c_str(), "--output", "/dev/full"};
+  const int code = common::stage_main(5, argv, tests::stage_merge, out, err);
   CHECK(code == 1);
   CHECK(err.str() == "stage5_nonblocking: error: /dev/full: cannot write: No space left on device\n");
 }

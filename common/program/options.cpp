@@ -2,8 +2,10 @@
 
 #include <boost/program_options.hpp>
 #include <charconv>
+#include <fcntl.h>
 #include <random>
 #include <sstream>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace common {
@@ -125,7 +127,7 @@ std::optional<Options> parse_command_line(int argc, const char* const argv[], st
   if (!output.empty()) {
     options.output = output;
     // With --follow the output is checked against the inputs first (see stage_main.cpp).
-    check_output_path("--output", options.output, options.append || options.follow);
+    check_output_path("--output", options.output, options.append || options.follow, options.follow);
   }
   if (!trace.empty()) {
     options.trace = trace;
@@ -148,12 +150,27 @@ std::optional<Options> parse_command_line(int argc, const char* const argv[], st
   return options;
 }
 
-void check_output_path(const char* option, const std::filesystem::path& path, bool may_exist) {
+void check_output_path(const char* option, const std::filesystem::path& path, bool may_exist, bool may_be_stream) {
   namespace fs = std::filesystem;
   std::error_code ec;
   const std::string name = option + (" " + path.string());
   if (fs::is_directory(path, ec)) {
     throw UsageError(name + ": is a directory");
+  }
+  if (struct stat st{}; ::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
+    if (!may_be_stream) {
+      throw UsageError(name + ": not a regular file (what is written there could not be checked or read back)");
+    }
+    if (S_ISFIFO(st.st_mode)) {
+      // Opened without a reader, a FIFO would block the run in open().
+      const int fd = ::open(path.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+      if (fd < 0) {
+        throw UsageError(name + ": a FIFO that nobody reads");
+      }
+      ::close(fd);
+    } else if (!S_ISCHR(st.st_mode)) {
+      throw UsageError(name + ": not a regular file, a FIFO or a device");
+    }
   }
   const fs::path parent = path.has_parent_path() ? path.parent_path() : fs::path(".");
   if (!fs::is_directory(parent, ec)) {

@@ -48,6 +48,9 @@ std::optional<Options> parse_command_line(int argc, const char* const argv[], st
 // Throws UsageError unless `path` can be created as a file, or written to
 // if it exists and `may_exist`; the message names `option` ("--output") and
 // the path. An existing file is never truncated silently.
-void check_output_path(const char* option, const std::filesystem::path& path, bool may_exist = true);
+// A FIFO (that someone reads) or a device is taken only with `may_be_stream`
+// (--output in follow mode); anything else that is not a regular file is refused.
+void check_output_path(const char* option, const std::filesystem::path& path, bool may_exist = true,
+                       bool may_be_stream = false);
 
 } // namespace common
