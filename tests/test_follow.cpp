@@ -473,8 +473,10 @@ TEST_CASE("bad input: a thread the system refuses ends the run with one line nam
   TempDir dir;
   // 300 inputs want 300 tail threads (stages 1 and 4) or a pool of 300
   // (stage 2); an unprivileged user here may have 30 processes and threads.
-  const auto [code, err] =
+  const auto result =
       run(dir, {"--files", "300", "--lines", "2", "--prefill"}, {.unprivileged = true, .max_processes = 30});
+  const int code = result.first;
+  const std::string& err = result.second;
   CAPTURE(err);
   const std::string refused = prefix() + "error: cannot start thread ";
   const std::string stage = stage_name;
@@ -502,7 +504,9 @@ TEST_CASE("bad input: a closed or full standard output is one line and a non-zer
   to_closed_pipe.stdout_closed = true; // as in `stage | head -c0`: SIGPIPE must not kill the run
   to_closed_pipe.tmpdir = tmp.string();
   for (const auto& limits : {to_full, to_closed_pipe}) {
-    const auto [code, err] = run(dir, {"--files", "2", "--lines", "3", "--prefill"}, limits);
+    const auto result = run(dir, {"--files", "2", "--lines", "3", "--prefill"}, limits);
+    const int code = result.first;
+    const std::string& err = result.second;
     CHECK(code == 1);
     CHECK(err == prefix() + "error: standard output: cannot write (closed, or a full disk)\n");
     CHECK(fs::is_empty(tmp)); // the run's temporary directory is gone
