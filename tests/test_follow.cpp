@@ -298,7 +298,11 @@ TEST_CASE("follow: --from-end skips what is already there; long lines and NUL by
   CHECK(read_file(merged) == long_line + binary + "last without newline\n");
 }
 
-TEST_CASE("follow: an input that fails mid-run ends it, and the merged output is kept, with its line count") {
+namespace {
+
+// Follows a.log until its 50 lines are merged, then puts `replace` in its
+// place; the run must end (exit 1) with `error` and keep the merged lines.
+void replace_input_mid_run(const std::function<void(const fs::path&)>& replace, const std::string& error) {
   TempDir dir;
   const auto a = dir.path / "a.log";
   const auto merged = dir.path / "merged.log";
@@ -306,28 +310,24 @@ TEST_CASE("follow: an input that fails mid-run ends it, and the merged output is
   Stage stage(dir.path, {"--follow", a.string(), "--output", merged.string(), "--interval", "0.01"});
   wait_until([&] { return contains(merged, "a-49\n"); }, "the lines are merged");
   fs::remove(a);
-  fs::create_directory(a); // the input is now a directory: reading it fails
+  replace(a);
   CHECK(stage.wait() == 1);
   CHECK(read_file(merged) == numbered("a-", 0, 50));
   const std::string err = stage.err();
-  CHECK(err.find(prefix() + "error: " + a.string() + ": cannot read: Is a directory\n") != std::string::npos);
+  CHECK(err.find(prefix() + "error: " + a.string() + ": " + error + "\n") != std::string::npos);
   CHECK(err.find(prefix() + merged.string() + " is kept, with the 50 lines merged before the error\n") !=
         std::string::npos);
 }
 
+} // namespace
+
+TEST_CASE("follow: an input that fails mid-run ends it, and the merged output is kept, with its line count") {
+  replace_input_mid_run([](const fs::path& a) { fs::create_directory(a); }, "cannot read: Is a directory");
+}
+
 TEST_CASE("follow: an input replaced by a FIFO ends the run with its error; the open never blocks") {
-  TempDir dir;
-  const auto a = dir.path / "a.log";
-  const auto merged = dir.path / "merged.log";
-  append(a, numbered("a-", 0, 20));
-  Stage stage(dir.path, {"--follow", a.string(), "--output", merged.string(), "--interval", "0.01"});
-  wait_until([&] { return contains(merged, "a-19\n"); }, "the lines are merged");
-  fs::remove(a);
-  REQUIRE(::mkfifo(a.c_str(), 0600) == 0);
-  CHECK(stage.wait() == 1);
-  CHECK(read_file(merged) == numbered("a-", 0, 20));
-  CHECK(stage.err().find(prefix() + "error: " + a.string() + ": cannot follow: not a regular file") !=
-        std::string::npos);
+  replace_input_mid_run([](const fs::path& a) { REQUIRE(::mkfifo(a.c_str(), 0600) == 0); },
+                        "cannot follow: not a regular file (a FIFO or a device has no start to come back to)");
 }
 
 TEST_CASE("follow: an existing output is refused, or added to with --append") {
