@@ -52,6 +52,7 @@ struct Limits {
   std::string stdout_path = {}; // standard output goes here instead of stdout.txt
   bool stdout_closed = false;   // standard output is a pipe nobody reads
   std::string tmpdir = {};      // TMPDIR, where the stage makes its temporary directory
+  bool ignore_hangup = false;   // started with SIGHUP ignored, as nohup does
 };
 
 // The stage executable, running in the background.
@@ -122,6 +123,9 @@ private:
     }
     if (!limits.tmpdir.empty()) {
       ::setenv("TMPDIR", limits.tmpdir.c_str(), 1);
+    }
+    if (limits.ignore_hangup) {
+      ::signal(SIGHUP, SIG_IGN); // kept across execv()
     }
     if (limits.max_files != 0) {
       const rlimit limit{limits.max_files, limits.max_files};
@@ -328,6 +332,32 @@ TEST_CASE("follow: an input that fails mid-run ends it, and the merged output is
 TEST_CASE("follow: an input replaced by a FIFO ends the run with its error; the open never blocks") {
   replace_input_mid_run([](const fs::path& a) { REQUIRE(::mkfifo(a.c_str(), 0600) == 0); },
                         "cannot follow: not a regular file (a FIFO or a device has no start to come back to)");
+}
+
+TEST_CASE("follow: SIGHUP drains too, and exits 129; under nohup it is ignored") {
+  TempDir dir;
+  const auto a = dir.path / "a.log";
+  const auto merged = dir.path / "merged.log";
+  append(a, numbered("a-", 0, 20));
+  Stage stage(dir.path, {"--follow", a.string(), "--output", merged.string(), "--interval", "0.01"});
+  wait_until([&] { return contains(merged, "a-19\n"); }, "the lines are merged");
+  append(a, "last\n");
+  stage.signal(SIGHUP);
+  CHECK(stage.wait() == 129);
+  CHECK(read_file(merged) == numbered("a-", 0, 20) + "last\n");
+  CHECK(stage.err().find(prefix() + "SIGHUP: merging what was written, then stopping") != std::string::npos);
+
+  const auto b = dir.path / "b.log";
+  const auto merged_b = dir.path / "merged-b.log";
+  append(b, "first\n");
+  Stage nohup(dir.path, {"--follow", b.string(), "--output", merged_b.string(), "--interval", "0.01"},
+              {.ignore_hangup = true});
+  wait_until([&] { return contains(merged_b, "first\n"); }, "the first line is merged");
+  nohup.signal(SIGHUP);
+  append(b, "after the hang-up\n");
+  wait_until([&] { return contains(merged_b, "after the hang-up\n"); }, "a line after SIGHUP is merged");
+  nohup.signal(SIGTERM);
+  CHECK(nohup.wait() == 0);
 }
 
 TEST_CASE("follow: an existing output is refused, or added to with --append") {

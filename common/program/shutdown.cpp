@@ -20,20 +20,30 @@ std::thread::id main_thread_;
 sigset_t old_mask_;
 struct sigaction old_int_ {};
 struct sigaction old_term_ {};
+struct sigaction old_hup_ {};
+bool hangup_ = false; // SIGHUP is taken over too, unless it was ignored (nohup)
+
+// The signals that stop the run.
+void add_stop_signals(sigset_t& set) {
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  if (hangup_) {
+    sigaddset(&set, SIGHUP);
+  }
+}
 
 // SIGUSR1 is how the waiting thread is told to end.
 sigset_t waited_signals() {
   sigset_t set;
   sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
+  add_stop_signals(set);
   sigaddset(&set, SIGUSR1);
   return set;
 }
 
 void request(int signal) {
   if (!requested_.exchange(true)) {
-    stop_(signal == SIGINT ? "SIGINT" : signal == SIGTERM ? "SIGTERM" : "a signal");
+    stop_(signal == SIGINT ? "SIGINT" : signal == SIGTERM ? "SIGTERM" : signal == SIGHUP ? "SIGHUP" : "a signal");
   }
 }
 
@@ -58,8 +68,7 @@ void end_waiter() {
 void set_blocked(bool blocked) {
   sigset_t set;
   sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
+  add_stop_signals(set);
   ::pthread_sigmask(blocked ? SIG_BLOCK : SIG_UNBLOCK, &set, nullptr);
 }
 
@@ -69,6 +78,9 @@ class LoopSignals : public probe::LoopWatch {
 public:
   explicit LoopSignals(boost::asio::io_context& loop)
       : signals_(std::make_shared<boost::asio::signal_set>(loop, SIGINT, SIGTERM)) {
+    if (hangup_) {
+      signals_->add(SIGHUP);
+    }
     wait(signals_);     // installs Asio's handler first,
     set_blocked(false); // then lets the signals reach this thread
   }
@@ -107,6 +119,8 @@ void enable(std::function<void(std::string_view)> stop) {
   stop_ = std::move(stop);
   requested_ = false;
   main_thread_ = std::this_thread::get_id();
+  ::sigaction(SIGHUP, nullptr, &old_hup_);
+  hangup_ = old_hup_.sa_handler != SIG_IGN;
   const sigset_t set = waited_signals();
   ::pthread_sigmask(SIG_BLOCK, &set, &old_mask_);
   // A shell starts background jobs with SIGINT ignored, and an ignored
@@ -125,6 +139,7 @@ void disable() {
   end_waiter();
   ::sigaction(SIGINT, &old_int_, nullptr);
   ::sigaction(SIGTERM, &old_term_, nullptr);
+  ::sigaction(SIGHUP, &old_hup_, nullptr);
   ::pthread_sigmask(SIG_SETMASK, &old_mask_, nullptr);
 }
 

@@ -1,5 +1,6 @@
-// Follow mode ends on SIGINT or SIGTERM: every input is closed ("no more data
-// is coming"), the tails drain what was written, and the run ends normally.
+// Follow mode ends on SIGINT, SIGTERM or SIGHUP (unless SIGHUP is ignored, as
+// under nohup): every input is closed ("no more data is coming"), the tails
+// drain what was written, and the run ends normally.
 //
 // Who receives the signal depends on the stage, as it would in a real
 // program. SIGINT and SIGTERM are blocked in every thread (a thread inherits

@@ -167,10 +167,12 @@ int follow_main(const Options& options, std::string_view stage_name, const Merge
                 std::ostream& err) {
   bool merging = false;
   std::uintmax_t size_before = 0;
+  std::string_view stopped_by; // the signal that stopped the run
   try {
     const Handles handles = open_followed_inputs(options);
     size_before = size_or_zero(options.output);
     shutdown::enable([&](std::string_view signal) {
+      stopped_by = signal;
       err << stage_name << ": " << signal << ": merging what was written, then stopping" << std::endl;
       for (const auto& handle : handles) {
         handle->close();
@@ -196,7 +198,8 @@ int follow_main(const Options& options, std::string_view stage_name, const Merge
     std::snprintf(seconds, sizeof seconds, "%.2f", std::chrono::duration<double>(end - start).count());
     out << stage_name << ": followed " << handles.size() << " files, " << count_lines(options.output, size_before)
         << " lines merged in " << seconds << " s, peak " << peak_threads << " threads" << std::endl;
-    return 0;
+    // SIGINT and SIGTERM are how a follow run is meant to end; a hang-up is not.
+    return stopped_by == "SIGHUP" ? 128 + SIGHUP : 0;
   } catch (const UsageError& e) {
     err << stage_name << ": " << e.what() << '\n';
     return 2;
