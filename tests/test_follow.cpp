@@ -14,6 +14,7 @@
 #include <fstream>
 #include <functional>
 #include <map>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <sys/resource.h>
@@ -304,15 +305,30 @@ TEST_CASE("follow: --from-end skips what is already there; long lines and NUL by
 
 namespace {
 
-// Follows a.log until its 50 lines are merged, then puts `replace` in its
-// place; the run must end (exit 1) with `error` and keep the merged lines.
-void replace_input_mid_run(const std::function<void(const fs::path&)>& replace, const std::string& error) {
+// The stage following a.log, which holds `lines` lines "a-0"..., once every
+// one of them is merged.
+struct Following {
   TempDir dir;
-  const auto a = dir.path / "a.log";
-  const auto merged = dir.path / "merged.log";
-  append(a, numbered("a-", 0, 50));
-  Stage stage(dir.path, {"--follow", a.string(), "--output", merged.string(), "--interval", "0.01"});
-  wait_until([&] { return contains(merged, "a-49\n"); }, "the lines are merged");
+  fs::path a = dir.path / "a.log";
+  fs::path merged = dir.path / "merged.log";
+  std::optional<Stage> stage;
+
+  explicit Following(int lines) {
+    append(a, numbered("a-", 0, lines));
+    stage.emplace(dir.path,
+                  std::vector<std::string>{"--follow", a.string(), "--output", merged.string(), "--interval", "0.01"});
+    const std::string last = "a-" + std::to_string(lines - 1) + "\n";
+    wait_until([&] { return contains(merged, last); }, "the lines are merged");
+  }
+};
+
+// Puts `replace` in the place of a followed input whose 50 lines are merged;
+// the run must end (exit 1) with `error` and keep the merged lines.
+void replace_input_mid_run(const std::function<void(const fs::path&)>& replace, const std::string& error) {
+  Following following(50);
+  const fs::path& a = following.a;
+  const fs::path& merged = following.merged;
+  Stage& stage = *following.stage;
   fs::remove(a);
   replace(a);
   CHECK(stage.wait() == 1);
@@ -335,22 +351,20 @@ TEST_CASE("follow: an input replaced by a FIFO ends the run with its error; the 
 }
 
 TEST_CASE("follow: SIGHUP drains too, and exits 129; under nohup it is ignored") {
-  TempDir dir;
-  const auto a = dir.path / "a.log";
-  const auto merged = dir.path / "merged.log";
-  append(a, numbered("a-", 0, 20));
-  Stage stage(dir.path, {"--follow", a.string(), "--output", merged.string(), "--interval", "0.01"});
-  wait_until([&] { return contains(merged, "a-19\n"); }, "the lines are merged");
+  Following following(20);
+  const fs::path& a = following.a;
+  const fs::path& merged = following.merged;
+  Stage& stage = *following.stage;
   append(a, "last\n");
   stage.signal(SIGHUP);
   CHECK(stage.wait() == 129);
   CHECK(read_file(merged) == numbered("a-", 0, 20) + "last\n");
   CHECK(stage.err().find(prefix() + "SIGHUP: merging what was written, then stopping") != std::string::npos);
 
-  const auto b = dir.path / "b.log";
-  const auto merged_b = dir.path / "merged-b.log";
+  const auto b = following.dir.path / "b.log";
+  const auto merged_b = following.dir.path / "merged-b.log";
   append(b, "first\n");
-  Stage nohup(dir.path, {"--follow", b.string(), "--output", merged_b.string(), "--interval", "0.01"},
+  Stage nohup(following.dir.path, {"--follow", b.string(), "--output", merged_b.string(), "--interval", "0.01"},
               {.ignore_hangup = true});
   wait_until([&] { return contains(merged_b, "first\n"); }, "the first line is merged");
   nohup.signal(SIGHUP);
