@@ -28,10 +28,14 @@ std::string take_unfinished_line(std::string& buffer, std::size_t& scanned) {
 
 // Opens what is at `path` now, if it can be followed: a regular file. Never
 // blocks (a FIFO would wait in open() for a writer, past any signal that
-// should stop the run); throws std::runtime_error naming the path.
-int open_followable(const std::filesystem::path& path, struct stat& st) {
+// should stop the run); throws std::runtime_error naming the path. With
+// `missing_ok`, a path where nothing is returns -1 instead.
+int open_followable(const std::filesystem::path& path, struct stat& st, bool missing_ok = false) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0) {
+    if (missing_ok && errno == ENOENT) {
+      return -1;
+    }
     throw io_error(path, "cannot open for reading", errno);
   }
   if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
@@ -123,9 +127,8 @@ std::string readline(const Handle& handle) {
         return take_unfinished_line(h.buffer_, h.scanned_);
       }
       // (Gone again before it could be opened: keep to the old file for now.)
-      if (::access(h.path_.c_str(), F_OK) == 0) {
-        struct stat replaced {};
-        const int fd = open_followable(h.path_, replaced);
+      struct stat replaced {};
+      if (const int fd = open_followable(h.path_, replaced, true); fd >= 0) {
         std::cerr << h.path_.string() << ": file replaced, following the new file from its start\n";
         ::close(h.fd_); // only the reading thread ever uses it, and that is this one
         h.fd_ = fd;

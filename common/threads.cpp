@@ -2,10 +2,16 @@
 
 #include <boost/system/system_error.hpp>
 #include <cerrno>
+#include <exception>
 #include <stdexcept>
+#include <string>
 
 namespace common {
 
+namespace {
+
+// The error of a thread that could not start: "cannot start thread 241 of
+// 300: Resource temporarily unavailable (see ulimit -u and ulimit -v)".
 std::string cannot_start_thread(std::size_t number, std::size_t of, const std::exception& error) {
   std::string reason = error.what();
   if (const auto* system = dynamic_cast<const boost::system::system_error*>(&error)) {
@@ -16,6 +22,8 @@ std::string cannot_start_thread(std::size_t number, std::size_t of, const std::e
   }
   return "cannot start thread " + std::to_string(number) + " of " + std::to_string(of) + ": " + reason;
 }
+
+} // namespace
 
 void start_thread(std::vector<boost::thread>& threads, const Handles& handles, std::function<void()> body) {
   try {

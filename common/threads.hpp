@@ -15,16 +15,10 @@
 #include <boost/asio/thread_pool.hpp>
 #include <boost/thread/thread.hpp>
 #include <cstddef>
-#include <exception>
 #include <functional>
-#include <string>
 #include <vector>
 
 namespace common {
-
-// The error of a thread that could not start: "cannot start thread 241 of
-// 300: Resource temporarily unavailable (see ulimit -u and ulimit -v)".
-std::string cannot_start_thread(std::size_t number, std::size_t of, const std::exception& error);
 
 // threads.emplace_back(body), for one thread per handle. If the system
 // refuses the thread, every handle is closed, so the threads already running

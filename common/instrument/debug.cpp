@@ -67,9 +67,8 @@ private:
 class StallWatch : public probe::LoopWatch {
 public:
   explicit StallWatch(boost::asio::io_context& loop) : loop_(loop) {
-    auto longest = longest_.load();
-    while (longest < 0 && !longest_.compare_exchange_weak(longest, 0)) { // a loop is watched now
-    }
+    auto none = std::chrono::steady_clock::rep{-1};
+    longest_.compare_exchange_strong(none, 0); // a loop is watched now
   }
 
   boost::asio::any_io_executor executor() override {
