@@ -6,7 +6,6 @@
 #include <array>
 #include <cerrno>
 #include <fcntl.h>
-#include <iostream>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -24,6 +23,14 @@ std::string take_unfinished_line(std::string& buffer, std::size_t& scanned) {
   buffer.clear();
   scanned = 0;
   return line;
+}
+
+// An input that cannot be followed any further. Said at once, while the other
+// inputs go on being merged (as tail -F does); then thrown, which ends this
+// input's tail, and the run's exit code says that something failed.
+[[noreturn]] void give_up(const std::runtime_error& error) {
+  note(std::string(error.what()) + "; no longer following it");
+  throw error;
 }
 
 // Opens what is at `path` now, if it can be followed: a regular file. Never
@@ -86,6 +93,11 @@ std::string readline(const Handle& handle) {
       return line;
     }
     h.scanned_ = h.buffer_.size();
+    if (h.buffer_.size() - h.line_start_ >= max_line_length) {
+      const auto offset = h.file_offset_ - static_cast<off_t>(h.buffer_.size() - h.line_start_);
+      give_up(std::runtime_error(h.path_.string() + ": the line at byte " + std::to_string(offset) +
+                                 " is longer than 64 MiB, the longest line this program takes"));
+    }
 
     // Keep only the partial line, then append the next chunk of the file.
     h.buffer_.erase(0, h.line_start_);
@@ -106,13 +118,13 @@ std::string readline(const Handle& handle) {
       continue;
     }
     if (n < 0) {
-      throw io_error(h.path_, "cannot read", error);
+      give_up(io_error(h.path_, "cannot read", error));
     }
 
     // At the end of what is written so far.
     struct stat st {};
     if (::fstat(h.fd_, &st) == 0 && st.st_size < h.file_offset_) {
-      std::cerr << h.path_.string() << ": file truncated, reading it again from the start\n";
+      note(h.path_.string() + ": file truncated, reading it again from the start");
       h.file_offset_ = 0;
       h.buffer_.clear();
       h.scanned_ = 0;
@@ -128,8 +140,14 @@ std::string readline(const Handle& handle) {
       }
       // (Gone again before it could be opened: keep to the old file for now.)
       struct stat replaced {};
-      if (const int fd = open_followable(h.path_, replaced, true); fd >= 0) {
-        std::cerr << h.path_.string() << ": file replaced, following the new file from its start\n";
+      int fd = -1;
+      try {
+        fd = open_followable(h.path_, replaced, true);
+      } catch (const std::runtime_error& e) {
+        give_up(e);
+      }
+      if (fd >= 0) {
+        note(h.path_.string() + ": file replaced, following the new file from its start");
         ::close(h.fd_); // only the reading thread ever uses it, and that is this one
         h.fd_ = fd;
         h.file_offset_ = 0;

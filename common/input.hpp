@@ -28,6 +28,11 @@ public:
   const char* what() const noexcept override { return "no new data"; }
 };
 
+// The longest line readline() takes, its newline included: a longer one is
+// an error naming the file and the line's offset (a file with no newlines is
+// not a log, and would otherwise be held in memory whole).
+constexpr std::size_t max_line_length = 64 * 1024 * 1024;
+
 class InputHandle {
 public:
   enum class Start { at_beginning, at_end };
@@ -70,11 +75,13 @@ Handle open_input(const std::filesystem::path& path, InputHandle::Start start = 
 // The next complete line, with its '\n'. Throws NoNewData when no complete
 // line is there yet: a partial line is kept until its newline arrives. Once
 // the handle was closed and drained, a last line without newline is returned
-// with a '\n' added, so nothing is lost. Lines of any length and any bytes
-// (NUL, CR) pass through unchanged. If the file shrank below what was read
-// (truncated), reading restarts at its beginning; if the path now names a
-// new file (renamed away and created again), the old one is read to its end
-// and then the new one from its beginning; both with a note on stderr.
+// with a '\n' added, so nothing is lost. Lines of any bytes (NUL, CR) and
+// up to max_line_length pass through unchanged. If the file shrank below what
+// was read (truncated), reading restarts at its beginning; if the path now
+// names a new file (renamed away and created again), the old one is read to
+// its end and then the new one from its beginning; both with a note on stderr.
+// An error (the path now names a directory, a failed read, a line too long)
+// is said on stderr at once and thrown as std::runtime_error naming the path.
 //
 // Cost: one read() per 8 KiB of input, not one per line; a poll that finds
 // nothing costs a read(), an fstat() and a stat().

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <fcntl.h>
 #include <stdexcept>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace common {
@@ -16,6 +17,7 @@ namespace {
 constexpr std::size_t buffer_size = 64 * 1024;
 bool append_ = false;
 bool line_buffered_ = false;
+std::function<void()> on_error_;
 
 } // namespace
 
@@ -27,12 +29,20 @@ void set_output_line_buffered(bool line_buffered) {
   line_buffered_ = line_buffered;
 }
 
+void set_output_error_handler(std::function<void()> handler) {
+  on_error_ = std::move(handler);
+}
+
 OutputFile::OutputFile(std::filesystem::path path) : path_(std::move(path)) {
   fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | (append_ ? O_APPEND : O_TRUNC) | O_CLOEXEC, 0644);
   if (fd_ < 0) {
     throw io_error(path_, "cannot open for writing", errno);
   }
   buffer_.reserve(buffer_size);
+  struct stat st {};
+  if (::fstat(fd_, &st) == 0 && S_ISREG(st.st_mode)) {
+    whole_lines_ = st.st_size;
+  }
 }
 
 OutputFile::~OutputFile() {
@@ -43,6 +53,9 @@ OutputFile::~OutputFile() {
 
 void OutputFile::write(std::string_view data) {
   probe::Span span(probe::Event::write, data); // --trace, --slow-write, latency and the tests see each write
+  if (!error_.empty()) {
+    throw std::runtime_error(error_);
+  }
   buffer_.append(data);
   if (buffer_.size() >= buffer_size || line_buffered_) {
     flush();
@@ -53,16 +66,38 @@ void OutputFile::close() {
   if (fd_ < 0) {
     return;
   }
-  flush();
   const int fd = fd_;
+  if (error_.empty()) {
+    flush();
+  }
   fd_ = -1;
-  if (::close(fd) != 0) {
-    throw io_error(path_, "cannot write", errno);
+  if (::close(fd) != 0 && error_.empty()) {
+    error_ = io_error(path_, "cannot write", errno).what();
+  }
+  if (!error_.empty()) {
+    throw std::runtime_error(error_);
   }
 }
 
 void OutputFile::flush() {
-  write_all(fd_, path_, buffer_);
+  try {
+    write_all(fd_, path_, buffer_);
+  } catch (const std::runtime_error& e) {
+    error_ = e.what();
+    // A full disk may take part of a line: cut the file back to its whole
+    // lines, so that it holds exactly the lines merged before the error.
+    if (whole_lines_ >= 0) {
+      [[maybe_unused]] const int ignored = ::ftruncate(fd_, whole_lines_);
+    }
+    buffer_.clear();
+    if (on_error_) {
+      on_error_();
+    }
+    throw;
+  }
+  if (whole_lines_ >= 0) {
+    whole_lines_ += static_cast<off_t>(buffer_.size()); // the buffer holds whole lines only
+  }
   buffer_.clear();
 }
 

@@ -7,8 +7,10 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <string_view>
+#include <sys/types.h>
 
 namespace common {
 
@@ -18,6 +20,12 @@ void set_output_append(bool append);
 // --follow: every line reaches the file at once, for a reader such as
 // `tail -f merged.log`, instead of 64 KiB at a time.
 void set_output_line_buffered(bool line_buffered);
+
+// Called on the writing thread when a write to an output fails. The shared
+// main() ends the run there and then: with the output gone no tail can make
+// progress, and a follow run would otherwise read on and drop every line
+// (GNU tail stops at a write error too).
+void set_output_error_handler(std::function<void()> handler);
 
 class OutputFile {
 public:
@@ -30,9 +38,11 @@ public:
   OutputFile(const OutputFile&) = delete;
   OutputFile& operator=(const OutputFile&) = delete;
 
+  // Throws on a write error (a full disk, for one), naming the path. After
+  // one, every call throws it again and nothing more is written: the file
+  // stays correct up to the error, as a retry could write part of a line twice.
   void write(std::string_view data);
-  // Writes what is buffered and closes the file; throws on a write error
-  // (a full disk, for one), naming the path.
+  // Writes what is buffered and closes the file; throws on a write error.
   void close();
 
 private:
@@ -41,6 +51,8 @@ private:
   std::filesystem::path path_;
   int fd_ = -1;
   std::string buffer_;
+  std::string error_;      // the first write error; empty while there was none
+  off_t whole_lines_ = -1; // a regular file's size after the last whole line written; -1 for a device or FIFO
 };
 
 } // namespace common

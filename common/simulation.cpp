@@ -165,10 +165,14 @@ void Setup::join_writers() {
   }
 }
 
-void Setup::stop_write_threads() {
+void Setup::stop_writers() {
   for (auto& writer : writers_) {
-    writer.interrupt();
+    writer.interrupt(); // ends its sleep: see write_random_data
   }
+}
+
+void Setup::stop_write_threads() {
+  stop_writers();
   for (auto& writer : writers_) {
     if (writer.joinable()) {
       writer.join();

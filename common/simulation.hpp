@@ -42,6 +42,12 @@ public:
   const Handles& handles() const { return handles_; }
   const std::filesystem::path& output_path() const { return output_path_; }
 
+  // Any thread, while the run goes on (a signal, a failed output): every
+  // writer stops after the line it is writing and closes its input, so the
+  // tails drain what was written and end. Not once join_writers() or the
+  // destructor may be running.
+  void stop_writers();
+
   // Waits until every writer has finished; rethrows the first writer's error.
   void join_writers();
 

@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <chrono>
 #include <csignal>
+#include <cstring>
 #include <doctest/doctest.h>
 #include <fcntl.h>
 #include <filesystem>
@@ -17,6 +18,7 @@
 #include <optional>
 #include <sstream>
 #include <string>
+#include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -50,6 +52,7 @@ struct Limits {
   rlim_t max_files = 0; // 0: unchanged
   bool unprivileged = false;
   rlim_t max_processes = 0;     // ulimit -u, threads included; 0: unchanged
+  rlim_t max_address_space = 0; // ulimit -v, in bytes; 0: unchanged
   std::string stdout_path = {}; // standard output goes here instead of stdout.txt
   bool stdout_closed = false;   // standard output is a pipe nobody reads
   std::string tmpdir = {};      // TMPDIR, where the stage makes its temporary directory
@@ -131,6 +134,10 @@ private:
     if (limits.max_files != 0) {
       const rlimit limit{limits.max_files, limits.max_files};
       ::setrlimit(RLIMIT_NOFILE, &limit);
+    }
+    if (limits.max_address_space != 0) {
+      const rlimit limit{limits.max_address_space, limits.max_address_space};
+      ::setrlimit(RLIMIT_AS, &limit);
     }
     if (limits.max_processes != 0) {
       const rlimit limit{limits.max_processes, limits.max_processes};
@@ -306,48 +313,212 @@ TEST_CASE("follow: --from-end skips what is already there; long lines and NUL by
 namespace {
 
 // The stage following a.log, which holds `lines` lines "a-0"..., once every
-// one of them is merged.
+// one of them is merged; with `and_b`, following the empty b.log too.
 struct Following {
   TempDir dir;
   fs::path a = dir.path / "a.log";
+  fs::path b = dir.path / "b.log";
   fs::path merged = dir.path / "merged.log";
   std::optional<Stage> stage;
 
-  explicit Following(int lines) {
+  explicit Following(int lines, bool and_b = false) {
     append(a, numbered("a-", 0, lines));
-    stage.emplace(dir.path,
-                  std::vector<std::string>{"--follow", a.string(), "--output", merged.string(), "--interval", "0.01"});
+    std::vector<std::string> args = {"--follow", a.string(), "--output", merged.string(), "--interval", "0.01"};
+    if (and_b) {
+      append(b, "");
+      args.push_back(b.string());
+    }
+    stage.emplace(dir.path, args);
     const std::string last = "a-" + std::to_string(lines - 1) + "\n";
     wait_until([&] { return contains(merged, last); }, "the lines are merged");
   }
 };
 
-// Puts `replace` in the place of a followed input whose 50 lines are merged;
-// the run must end (exit 1) with `error` and keep the merged lines.
-void replace_input_mid_run(const std::function<void(const fs::path&)>& replace, const std::string& error) {
-  Following following(50);
+// Puts `replace` in the place of a.log once its 50 lines are merged. The
+// error is said at once; b.log goes on being merged until SIGTERM, or, alone,
+// a.log's tail ends the run. Either way the exit code is 1 and the merged
+// lines are kept.
+void replace_input_mid_run(const std::function<void(const fs::path&)>& replace, const std::string& error, bool and_b) {
+  Following following(50, and_b);
   const fs::path& a = following.a;
   const fs::path& merged = following.merged;
   Stage& stage = *following.stage;
   fs::remove(a);
   replace(a);
+  const auto err_path = following.dir.path / "stderr.txt";
+  const std::string said = prefix() + a.string() + ": " + error + "; no longer following it\n";
+  wait_until([&] { return contains(err_path, said); }, "the error is said at once");
+  std::string expected = numbered("a-", 0, 50);
+  if (and_b) {
+    append(following.b, numbered("b-", 0, 10));
+    expected += numbered("b-", 0, 10);
+    wait_until([&] { return contains(merged, "b-9\n"); }, "the other input goes on being merged");
+    stage.signal(SIGTERM);
+  }
   CHECK(stage.wait() == 1);
-  CHECK(read_file(merged) == numbered("a-", 0, 50));
+  CHECK(read_file(merged) == expected);
   const std::string err = stage.err();
   CHECK(err.find(prefix() + "error: " + a.string() + ": " + error + "\n") != std::string::npos);
-  CHECK(err.find(prefix() + merged.string() + " is kept, with the 50 lines merged before the error\n") !=
+  CHECK(err.find(prefix() + merged.string() + " is kept, with the " + (and_b ? "60" : "50") + " lines merged\n") !=
         std::string::npos);
 }
 
 } // namespace
 
-TEST_CASE("follow: an input that fails mid-run ends it, and the merged output is kept, with its line count") {
-  replace_input_mid_run([](const fs::path& a) { fs::create_directory(a); }, "cannot read: Is a directory");
+TEST_CASE("follow: an input that fails mid-run is reported at once, the others go on, and the exit code is 1") {
+  replace_input_mid_run([](const fs::path& a) { fs::create_directory(a); }, "cannot read: Is a directory", true);
 }
 
-TEST_CASE("follow: an input replaced by a FIFO ends the run with its error; the open never blocks") {
+TEST_CASE("follow: an input replaced by a FIFO is an error, the open never blocks; with no input left the run ends") {
   replace_input_mid_run([](const fs::path& a) { REQUIRE(::mkfifo(a.c_str(), 0600) == 0); },
-                        "cannot follow: not a regular file (a FIFO or a device has no start to come back to)");
+                        "cannot follow: not a regular file (a FIFO or a device has no start to come back to)", false);
+}
+
+TEST_CASE("follow: a line longer than 64 MiB is an error naming the file and the line's offset; the others go on") {
+  Following following(50, true);
+  const auto line_start = fs::file_size(following.a);
+  append(following.a, std::string(64 << 20, 'x')); // no newline in 64 MiB
+  const std::string said = prefix() + following.a.string() + ": the line at byte " + std::to_string(line_start) +
+                           " is longer than 64 MiB, the longest line this program takes; no longer following it\n";
+  wait_until([&] { return contains(following.dir.path / "stderr.txt", said); }, "the error is said");
+  append(following.b, "b-after\n");
+  wait_until([&] { return contains(following.merged, "b-after\n"); }, "the other input goes on being merged");
+  following.stage->signal(SIGINT);
+  CHECK(following.stage->wait() == 1);
+  CHECK(read_file(following.merged) == numbered("a-", 0, 50) + "b-after\n");
+}
+
+namespace {
+
+// A tmpfs of `size` on a directory of its own while this lives: a disk that
+// fills up. Mounting needs root (CAP_SYS_ADMIN); where it is refused, the
+// test says so and skips.
+struct SmallDisk {
+  TempDir dir;
+  bool mounted = false;
+  explicit SmallDisk(const std::string& size) {
+    mounted = ::mount("tmpfs", dir.path.c_str(), "tmpfs", 0, ("size=" + size).c_str()) == 0;
+    if (!mounted) {
+      MESSAGE("skipped: cannot mount a tmpfs here (" << std::strerror(errno) << ")");
+    }
+  }
+  ~SmallDisk() {
+    if (mounted) {
+      ::umount2(dir.path.c_str(), MNT_DETACH);
+    }
+  }
+  SmallDisk(const SmallDisk&) = delete;
+  SmallDisk& operator=(const SmallDisk&) = delete;
+};
+
+} // namespace
+
+TEST_CASE("follow: a full disk ends the run at once, with the path and the reason; the output keeps its whole lines") {
+  SmallDisk disk("64k");
+  if (!disk.mounted) {
+    return;
+  }
+  TempDir dir;
+  const auto a = dir.path / "a.log";
+  const auto b = dir.path / "b.log"; // idle: the run must not wait for it
+  const auto merged = disk.dir.path / "merged.log";
+  append(a, "");
+  append(b, "");
+  Stage stage(dir.path, {"--follow", a.string(), b.string(), "--output", merged.string(), "--interval", "0.01"});
+  wait_until([&] { return fs::exists(merged); }, "the output exists");
+  const std::string lines = numbered("a-", 0, 20000); // 168 KiB
+  append(a, lines);
+  CHECK(stage.wait() == 1);
+  const std::string kept = read_file(merged);
+  CHECK(kept.size() > 0);
+  CHECK(kept.back() == '\n');
+  CHECK(lines.compare(0, kept.size(), kept) == 0);
+  const auto count = std::count(kept.begin(), kept.end(), '\n');
+  const std::string err = stage.err();
+  CHECK(err.find(prefix() + "error: " + merged.string() + ": cannot write: No space left on device\n") !=
+        std::string::npos);
+  CHECK(err.find(prefix() + merged.string() + " is kept, with the " + std::to_string(count) + " lines merged\n") !=
+        std::string::npos);
+}
+
+TEST_CASE("follow: an output error ends the run at once, also with idle inputs (/dev/full, a FIFO whose reader left)") {
+  TempDir dir;
+  const auto a = dir.path / "a.log";
+  const auto b = dir.path / "b.log";
+  append(a, "");
+  append(b, "");
+  {
+    Stage stage(dir.path, {"--follow", a.string(), b.string(), "--output", "/dev/full", "--interval", "0.01"});
+    stage.wait_until_ready();
+    append(a, "first\n");
+    CHECK(stage.wait() == 1);
+    CHECK(stage.err().find(prefix() + "error: /dev/full: cannot write: No space left on device\n") !=
+          std::string::npos);
+  }
+  const auto fifo = dir.path / "fifo";
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  const int reader = ::open(fifo.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC); // not inherited by the stage
+  REQUIRE(reader >= 0);
+  Stage stage(dir.path, {"--follow", a.string(), b.string(), "--output", fifo.string(), "--interval", "0.01"});
+  std::string received;
+  wait_until(
+      [&] {
+        char buffer[64];
+        const auto n = ::read(reader, buffer, sizeof buffer);
+        received.append(buffer, n > 0 ? static_cast<std::size_t>(n) : 0);
+        return received == "first\n";
+      },
+      "the reader gets the first line");
+  ::close(reader); // the reader leaves: the next write fails with EPIPE
+  append(a, "second\n");
+  CHECK(stage.wait() == 1);
+  CHECK(stage.err().find(prefix() + "error: " + fifo.string() + ": cannot write: Broken pipe\n") != std::string::npos);
+}
+
+TEST_CASE("simulation: a full disk ends the run at once, and the output of the failed run is removed") {
+  SmallDisk disk("128k");
+  if (!disk.mounted) {
+    return;
+  }
+  TempDir dir;
+  const auto tmp = dir.path / "tmp";
+  fs::create_directory(tmp);
+  const auto merged = disk.dir.path / "merged";
+  // The writers would go on for minutes; the disk is full in a second.
+  const auto result = run(dir,
+                          {"--files", "4", "--lines", "1000000", "--write-interval", "0.001", "--interval", "0.01",
+                           "--output", merged.string()},
+                          {.tmpdir = tmp.string()});
+  CHECK(result.first == 1);
+  CHECK(result.second == prefix() + "error: " + merged.string() + ": cannot write: No space left on device\n" +
+                             prefix() + "removed " + merged.string() + ", the output of a failed run\n");
+  CHECK_FALSE(fs::exists(merged));
+  CHECK(fs::is_empty(tmp));
+}
+
+TEST_CASE("simulation: SIGINT, SIGTERM and SIGHUP stop the writers, merge what they wrote, and exit 128 + signal") {
+  for (const int signal : {SIGINT, SIGTERM, SIGHUP}) {
+    CAPTURE(signal);
+    TempDir dir;
+    const auto tmp = dir.path / "tmp";
+    fs::create_directory(tmp);
+    const auto merged = dir.path / "merged";
+    Stage stage(dir.path,
+                {"--files", "3", "--lines", "1000000", "--write-interval", "0.001", "--interval", "0.01", "--output",
+                 merged.string()},
+                {.tmpdir = tmp.string()});
+    stage.signal(signal);
+    const auto sent = std::chrono::steady_clock::now();
+    CHECK(stage.wait() == 128 + signal);
+    CHECK(std::chrono::steady_clock::now() - sent < 5s);
+    const std::string name = signal == SIGINT ? "SIGINT" : signal == SIGTERM ? "SIGTERM" : "SIGHUP";
+    CHECK(stage.err() == prefix() + name + ": stopping the writers, merging what they wrote, then stopping\n");
+    const std::string kept = read_file(merged);
+    const auto count = std::count(kept.begin(), kept.end(), '\n');
+    CHECK(stage.out().rfind(prefix() + "3 files, " + std::to_string(count) + " lines merged in ", 0) == 0);
+    CHECK(stage.out().find(", confirm_merge OK\n") != std::string::npos);
+    CHECK(fs::is_empty(tmp)); // the run's own temporary directory is gone, --output is kept
+  }
 }
 
 TEST_CASE("follow: SIGHUP drains too, and exits 129; under nohup it is ignored") {
@@ -456,6 +627,12 @@ TEST_CASE("bad input: each gets one line naming the path or option, a non-zero e
       {{"--prefill", "--trace", "/dev/null"},
        2,
        "--trace /dev/null: not a regular file (what is written there could not be checked or read back)"},
+      {{"--prefill", "--trace", "/proc/version"},
+       2,
+       "--trace /proc/version: a file of the kernel's (/proc, /sys), not one to write to"},
+      {{"--prefill", "--stats", "/proc/stats.json"},
+       2,
+       "--stats /proc/stats.json: cannot create files in /proc (No such file or directory)"},
       {{"--follow", a.string(), "--output", "/dev/full"}, 1, "error: /dev/full: cannot write: No space left on device"},
   };
   for (const auto& c : cases) {
@@ -535,6 +712,37 @@ TEST_CASE("bad input: a thread the system refuses ends the run with one line nam
     CHECK(err.find(" of 300: Resource temporarily unavailable (see ulimit -u and ulimit -v)\n") != std::string::npos);
     CHECK(std::count(err.begin(), err.end(), '\n') == 1);
   }
+}
+
+TEST_CASE("bad input: under a small ulimit -v a refused thread is one line too, and nothing is left behind") {
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+  MESSAGE("skipped: a sanitizer's shadow memory does not fit under a small ulimit -v");
+#else
+  TempDir dir;
+  const auto tmp = dir.path / "tmp";
+  fs::create_directory(tmp);
+  // 200 MB: the program starts, but not 20 writer threads and 20 tails (8 MiB
+  // of stack and a malloc arena each); with the default 5 files it may just
+  // fit. (Far below, a thread that did start may find no memory left inside
+  // Asio or glibc, which then abort: a limit that low is out of scope.)
+  const Limits small{.max_address_space = 200 << 20, .tmpdir = tmp.string()};
+  for (const auto* files : {"20", "5"}) {
+    const auto result = run(dir, {"--files", files, "--lines", "3", "--write-interval", "0.01"}, small);
+    const int code = result.first;
+    const std::string& err = result.second;
+    CAPTURE(err);
+    if (std::string_view(files) == "20") {
+      CHECK(code == 1);
+    }
+    if (code != 0) {
+      CHECK(code == 1);
+      CHECK(err.rfind(prefix() + "error: cannot start ", 0) == 0);
+      CHECK(err.find(": Resource temporarily unavailable (see ulimit -u and ulimit -v)\n") != std::string::npos);
+      CHECK(std::count(err.begin(), err.end(), '\n') == 1);
+    }
+    CHECK(fs::is_empty(tmp));
+  }
+#endif
 }
 
 TEST_CASE("bad input: a closed or full standard output is one line and a non-zero exit, and no file is left behind") {

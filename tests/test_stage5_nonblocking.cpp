@@ -25,8 +25,9 @@ TEST_CASE("no output write runs on the loop's thread: all of them run on one wri
 }
 
 TEST_CASE("with 100 ms writes, the loop is never held: stage 3's was, for each write") {
-  // The margin is wide on purpose: the machine may be busy.
-  CHECK(tests::longest_stall_with_slow_writes(tests::stage_merge).count() < 20);
+  // Stage 3's loop is held 100 ms by every write. The margin is wide on
+  // purpose: a busy machine under ThreadSanitizer has held stage 5's for 21 ms.
+  CHECK(tests::longest_stall_with_slow_writes(tests::stage_merge).count() < 50);
 }
 
 namespace {

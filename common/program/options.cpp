@@ -1,11 +1,17 @@
 #include "options.hpp"
 
 #include <boost/program_options.hpp>
+#include <cerrno>
 #include <charconv>
+#include <cstring>
 #include <fcntl.h>
 #include <random>
 #include <sstream>
 #include <sys/stat.h>
+#ifdef __linux__
+#include <linux/magic.h>
+#include <sys/statfs.h>
+#endif
 #include <unistd.h>
 
 namespace common {
@@ -182,6 +188,25 @@ void check_output_path(const char* option, const std::filesystem::path& path, bo
   if (fs::exists(path, ec) ? ::access(path.c_str(), W_OK) != 0 : ::access(parent.c_str(), W_OK) != 0) {
     throw UsageError(name + ": permission denied");
   }
+  // access() says yes to root almost everywhere: what the run will do at its
+  // end is tried now instead, rather than fail after the whole run.
+  if (!fs::exists(path, ec)) {
+    // Creating a file there (a scratch file, removed at once).
+    std::string scratch = (parent / ("." + path.filename().string() + ".XXXXXX")).string();
+    const int fd = ::mkstemp(scratch.data());
+    if (fd < 0) {
+      throw UsageError(name + ": cannot create files in " + parent.string() + " (" + std::strerror(errno) + ")");
+    }
+    ::close(fd);
+    ::unlink(scratch.c_str());
+  }
+#ifdef __linux__
+  else if (struct statfs fs_info{}; fs::is_regular_file(path, ec) && ::statfs(path.c_str(), &fs_info) == 0 &&
+                                    (fs_info.f_type == PROC_SUPER_MAGIC || fs_info.f_type == SYSFS_MAGIC)) {
+    // /proc and /sys take an open() for writing, then fail the write.
+    throw UsageError(name + ": a file of the kernel's (/proc, /sys), not one to write to");
+  }
+#endif
 }
 
 } // namespace common

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <iostream>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -10,6 +11,18 @@ namespace common {
 
 std::runtime_error io_error(const std::filesystem::path& path, const char* what, int error) {
   return std::runtime_error(path.string() + ": " + what + ": " + std::strerror(error));
+}
+
+namespace {
+std::string program_name_ = "tail-merge";
+} // namespace
+
+void set_program_name(std::string name) {
+  program_name_ = std::move(name);
+}
+
+void note(std::string_view message) {
+  std::cerr << (program_name_ + ": " + std::string(message) + '\n') << std::flush;
 }
 
 void write_all(int fd, const std::filesystem::path& path, std::string_view data) {

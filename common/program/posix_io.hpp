@@ -1,6 +1,6 @@
 // The few system-call helpers common/ shares: one way to word an I/O error,
-// one loop that writes a whole buffer, one map from path to input, and the
-// descriptor limit.
+// one way to say something on stderr, one loop that writes a whole buffer,
+// one map from path to input, and the descriptor limit.
 #pragma once
 
 #include <cstddef>
@@ -15,6 +15,14 @@ namespace common {
 
 // "<path>: <what>: <strerror(error)>", the one-line message every I/O error gets.
 std::runtime_error io_error(const std::filesystem::path& path, const char* what, int error);
+
+// The program's name, set once by the shared main(): note() starts each line
+// with it, as GNU tools do.
+void set_program_name(std::string name);
+
+// One line on stderr, "<program>: <message>", in one piece: lines that
+// several threads write at once never mix.
+void note(std::string_view message);
 
 // Writes all of `data` to `fd`, retrying after a signal and after a short
 // write; throws io_error naming `path`.

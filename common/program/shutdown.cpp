@@ -13,7 +13,7 @@ namespace common::shutdown {
 
 namespace {
 
-std::function<void(std::string_view)> stop_;
+std::function<void(int)> stop_;
 std::atomic<bool> requested_{false};
 std::thread waiter_;
 std::thread::id main_thread_;
@@ -43,7 +43,7 @@ sigset_t waited_signals() {
 
 void request(int signal) {
   if (!requested_.exchange(true)) {
-    stop_(signal == SIGINT ? "SIGINT" : signal == SIGTERM ? "SIGTERM" : signal == SIGHUP ? "SIGHUP" : "a signal");
+    stop_(signal);
   }
 }
 
@@ -115,7 +115,11 @@ std::unique_ptr<probe::LoopWatch> watch_main_loop(boost::asio::io_context& loop)
 
 } // namespace
 
-void enable(std::function<void(std::string_view)> stop) {
+std::string_view signal_name(int signal) {
+  return signal == SIGINT ? "SIGINT" : signal == SIGTERM ? "SIGTERM" : signal == SIGHUP ? "SIGHUP" : "a signal";
+}
+
+void enable(std::function<void(int)> stop) {
   stop_ = std::move(stop);
   requested_ = false;
   main_thread_ = std::this_thread::get_id();

@@ -1,6 +1,6 @@
-// Follow mode ends on SIGINT, SIGTERM or SIGHUP (unless SIGHUP is ignored, as
-// under nohup): every input is closed ("no more data is coming"), the tails
-// drain what was written, and the run ends normally.
+// A run ends early on SIGINT, SIGTERM or SIGHUP (unless SIGHUP is ignored, as
+// under nohup): follow mode closes every input ("no more data is coming"), a
+// simulated run stops its writers, and the tails drain what was written.
 //
 // Who receives the signal depends on the stage, as it would in a real
 // program. SIGINT and SIGTERM are blocked in every thread (a thread inherits
@@ -21,7 +21,9 @@ namespace common::shutdown {
 
 // Call on the main thread before any other thread starts. `stop` runs once,
 // on the first signal, on whichever thread received it.
-void enable(std::function<void(std::string_view signal_name)> stop);
+void enable(std::function<void(int signal)> stop);
+// "SIGINT", "SIGTERM", "SIGHUP".
+std::string_view signal_name(int signal);
 // Stops waiting for signals and unblocks them again.
 void disable();
 

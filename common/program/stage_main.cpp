@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <array>
 #include <boost/json.hpp>
+#include <boost/thread/exceptions.hpp>
 #include <chrono>
 #include <condition_variable>
 #include <csignal>
@@ -23,6 +24,7 @@
 #include <mutex>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <system_error>
 #include <thread>
 
 namespace common {
@@ -104,6 +106,85 @@ void write_stats(const std::filesystem::path& file, boost::json::object stats,
   }
 }
 
+// One line for an error. A thread the system refused anywhere outside
+// start_thread and ThreadPool (a writer, stage 5's writer thread, the signal
+// thread) reads as theirs do, not as Boost's or the library's raw text.
+std::string describe(const std::exception& error) {
+  std::error_code code;
+  if (const auto* refused = dynamic_cast<const boost::thread_resource_error*>(&error)) {
+    code = std::error_code(refused->code().value(), std::generic_category());
+  } else if (const auto* system = dynamic_cast<const std::system_error*>(&error)) {
+    code = system->code(); // std::thread's
+  }
+  if (code == std::errc::resource_unavailable_try_again) {
+    return "cannot start a thread: " + code.message() + " (see ulimit -u and ulimit -v)";
+  }
+  return error.what();
+}
+
+// Ends a run early, from any thread: on a signal, or when the output fails.
+// What ending means is attached once the run has it (closing the inputs in
+// follow mode, stopping the writers in a simulated run); a stop that came
+// before is carried out when it is attached. Detached under the same lock
+// before what it acts on is gone: a late signal never reaches a dead Setup.
+class RunStopper {
+public:
+  // `signal` is 0 for an output error. The first stop counts.
+  void stop(int signal) {
+    std::lock_guard lock(mutex_);
+    if (stopped_) {
+      return;
+    }
+    stopped_ = true;
+    signal_ = signal;
+    if (action_) {
+      action_();
+    }
+  }
+  void attach(std::function<void()> action) {
+    std::lock_guard lock(mutex_);
+    action_ = std::move(action);
+    if (stopped_) {
+      action_();
+    }
+  }
+  void detach() {
+    std::lock_guard lock(mutex_);
+    action_ = nullptr;
+  }
+  // The signal that stopped the run; 0 if none did.
+  int signal() const {
+    std::lock_guard lock(mutex_);
+    return signal_;
+  }
+
+private:
+  mutable std::mutex mutex_;
+  bool stopped_ = false;
+  int signal_ = 0;
+  std::function<void()> action_;
+};
+
+// While it lives, SIGINT, SIGTERM and SIGHUP stop the run (after `say` has
+// said so), and so does a failed write to the output, at once. Create it
+// before any other thread starts: they inherit the blocked signals.
+class StopWhen {
+public:
+  StopWhen(RunStopper& stopper, std::function<void(int signal)> say) {
+    shutdown::enable([&stopper, say = std::move(say)](int signal) {
+      say(signal);
+      stopper.stop(signal);
+    });
+    set_output_error_handler([&stopper] { stopper.stop(0); });
+  }
+  ~StopWhen() {
+    set_output_error_handler(nullptr);
+    shutdown::disable();
+  }
+  StopWhen(const StopWhen&) = delete;
+  StopWhen& operator=(const StopWhen&) = delete;
+};
+
 // Removes the output a failed simulated run left, if it is a regular file;
 // whether it did.
 bool remove_failed_output(const std::filesystem::path& path);
@@ -167,20 +248,19 @@ int follow_main(const Options& options, std::string_view stage_name, const Merge
                 std::ostream& err) {
   bool merging = false;
   std::uintmax_t size_before = 0;
-  std::string_view stopped_by; // the signal that stopped the run
   try {
     const Handles handles = open_followed_inputs(options);
     size_before = size_or_zero(options.output);
-    shutdown::enable([&](std::string_view signal) {
-      stopped_by = signal;
-      err << stage_name << ": " << signal << ": merging what was written, then stopping" << std::endl;
+    RunStopper stopper;
+    const StopWhen stop_when(stopper, [&](int signal) {
+      err << stage_name << ": " << shutdown::signal_name(signal) << ": merging what was written, then stopping"
+          << std::endl;
+    });
+    stopper.attach([&handles] {
       for (const auto& handle : handles) {
         handle->close();
       }
     });
-    struct Disable {
-      ~Disable() { shutdown::disable(); }
-    } disable;
     PeakThreads threads;
     if (!options.trace.empty()) {
       trace::start();
@@ -199,17 +279,17 @@ int follow_main(const Options& options, std::string_view stage_name, const Merge
     out << stage_name << ": followed " << handles.size() << " files, " << count_lines(options.output, size_before)
         << " lines merged in " << seconds << " s, peak " << peak_threads << " threads" << std::endl;
     // SIGINT and SIGTERM are how a follow run is meant to end; a hang-up is not.
-    return stopped_by == "SIGHUP" ? 128 + SIGHUP : 0;
+    return stopper.signal() == SIGHUP ? 128 + SIGHUP : 0;
   } catch (const UsageError& e) {
     err << stage_name << ": " << e.what() << '\n';
     return 2;
   } catch (const std::exception& e) {
-    err << stage_name << ": error: " << e.what() << '\n';
+    err << stage_name << ": error: " << describe(e) << '\n';
     // Nothing merged is ever removed: what the output holds is right up to the error.
     std::error_code ec;
     if (merging && std::filesystem::is_regular_file(options.output, ec)) {
       err << stage_name << ": " << options.output.string() << " is kept, with the "
-          << count_lines(options.output, size_before) << " lines merged before the error\n";
+          << count_lines(options.output, size_before) << " lines merged\n";
     }
     return 1;
   }
@@ -233,6 +313,7 @@ int run_stage(int argc, const char* const argv[], std::string_view stage_name, c
     return 0; // --help
   }
 
+  set_program_name(std::string(stage_name));
   set_thread_name("main");
   debug::configure({options->debug, debug::Milliseconds(options->slow_threshold_ms),
                     debug::Milliseconds(options->slow_write_ms), std::string(stage_name)});
@@ -244,8 +325,18 @@ int run_stage(int argc, const char* const argv[], std::string_view stage_name, c
 
   std::filesystem::path output_path;
   try {
+    RunStopper stopper;
+    const StopWhen stop_when(stopper, [&](int signal) {
+      err << stage_name << ": " << shutdown::signal_name(signal)
+          << ": stopping the writers, merging what they wrote, then stopping" << std::endl;
+    });
     Setup setup(*options);
     output_path = setup.output_path();
+    stopper.attach([&setup] { setup.stop_writers(); });
+    struct Detach {
+      RunStopper& stopper;
+      ~Detach() { stopper.detach(); } // before the writers are joined or gone
+    } detach{stopper};
     PeakThreads threads;
     if (!options->trace.empty()) {
       trace::start();
@@ -263,6 +354,7 @@ int run_stage(int argc, const char* const argv[], std::string_view stage_name, c
       trace::write(options->trace, stage_name);
     }
     const int peak_threads = threads.stop();
+    stopper.detach();
     setup.join_writers();
     const MergeCheck check = confirm_merge(setup.input_paths(), setup.output_path());
 
@@ -297,9 +389,10 @@ int run_stage(int argc, const char* const argv[], std::string_view stage_name, c
       err << stage_name << ": confirm_merge: " << check.message << '\n';
       return 1;
     }
-    return 0;
+    // Stopped early, the merge is still exact, but the run did not do its job.
+    return stopper.signal() != 0 ? 128 + stopper.signal() : 0;
   } catch (const std::exception& e) {
-    err << stage_name << ": error: " << e.what() << '\n';
+    err << stage_name << ": error: " << describe(e) << '\n';
     // A simulated run's output is only worth its confirm_merge: a failed
     // run's could pass for a good one.
     if (!options->output.empty() && remove_failed_output(output_path)) {
