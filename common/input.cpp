@@ -87,17 +87,20 @@ std::string readline(const Handle& handle) {
 
   for (;;) {
     const auto newline = h.buffer_.find('\n', h.scanned_);
-    if (newline != std::string::npos) {
+    // Without its newline yet, a line this long can only get longer.
+    const bool found = newline != std::string::npos;
+    if (const auto length = (found ? newline + 1 : h.buffer_.size()) - h.line_start_;
+        found ? length > max_line_length : length >= max_line_length) {
+      const auto offset = h.file_offset_ - static_cast<off_t>(h.buffer_.size() - h.line_start_);
+      give_up(std::runtime_error(h.path_.string() + ": the line at byte " + std::to_string(offset) +
+                                 " is longer than 64 MiB, the longest line this program takes"));
+    }
+    if (found) {
       std::string line(h.buffer_, h.line_start_, newline + 1 - h.line_start_);
       h.line_start_ = h.scanned_ = newline + 1;
       return line;
     }
     h.scanned_ = h.buffer_.size();
-    if (h.buffer_.size() - h.line_start_ >= max_line_length) {
-      const auto offset = h.file_offset_ - static_cast<off_t>(h.buffer_.size() - h.line_start_);
-      give_up(std::runtime_error(h.path_.string() + ": the line at byte " + std::to_string(offset) +
-                                 " is longer than 64 MiB, the longest line this program takes"));
-    }
 
     // Keep only the partial line, then append the next chunk of the file.
     h.buffer_.erase(0, h.line_start_);

@@ -9,6 +9,7 @@
 #include "support/files.hpp"
 
 #include <atomic>
+#include <csignal>
 #include <doctest/doctest.h>
 #include <fstream>
 #include <regex>
@@ -81,6 +82,58 @@ TEST_CASE("readline: a 1 MiB line arrives whole") {
   append(dir.path / "in", "short\n");
   CHECK(common::readline(handle) == line);
   CHECK(common::readline(handle) == "short\n");
+}
+
+TEST_CASE("readline: a line of max_line_length bytes passes; one byte more is an error naming file and offset") {
+  TempDir dir;
+  const std::string longest = std::string(common::max_line_length - 1, 'x') + "\n";
+  write_file(dir.path / "in", "first\n" + longest + "x" + longest);
+  auto handle = common::open_input(dir.path / "in");
+  CHECK(common::readline(handle) == "first\n");
+  CHECK(common::readline(handle) == longest);
+  const std::string error = (dir.path / "in").string() + ": the line at byte " + std::to_string(6 + longest.size()) +
+                            " is longer than 64 MiB, the longest line this program takes";
+  CHECK_THROWS_WITH(common::readline(handle), error.c_str());
+}
+
+TEST_CASE("output file: after a write error nothing more is written, and the file keeps its whole lines") {
+  TempDir dir;
+  const auto path = dir.path / "out";
+  common::OutputFile output(path);
+  output.write("whole\n");
+  output.close();
+  // A file size limit (ulimit -f) fails a write part-way, as a full disk does.
+  common::set_output_append(true);
+  rlimit old{};
+  ::getrlimit(RLIMIT_FSIZE, &old);
+  const rlimit small{100, old.rlim_max};
+  REQUIRE(::setrlimit(RLIMIT_FSIZE, &small) == 0);
+  std::signal(SIGXFSZ, SIG_IGN);
+  int errors = 0;
+  std::string message;
+  bool called = false;
+  common::set_output_error_handler([&] { called = true; });
+  {
+    common::OutputFile more(path);
+    for (int i = 0; i < 30000; ++i) { // past the 64 KiB buffer
+      try {
+        more.write("0123456789\n");
+      } catch (const std::runtime_error& e) {
+        message = e.what();
+        ++errors;
+      }
+    }
+    CHECK_THROWS(more.close());
+  }
+  ::setrlimit(RLIMIT_FSIZE, &old);
+  std::signal(SIGXFSZ, SIG_DFL);
+  common::set_output_error_handler(nullptr);
+  common::set_output_append(false);
+  CHECK(called);
+  CHECK(errors > 20000); // every write after the first error throws at once, the same error
+  CHECK(message == path.string() + ": cannot write: File too large");
+  // The first flush (64 KiB) got 94 bytes in, part of a line: cut off again.
+  CHECK(read_file(path) == "whole\n");
 }
 
 TEST_CASE("readline: NUL, CR and high bytes pass through unchanged") {

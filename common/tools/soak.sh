@@ -1,39 +1,99 @@
 #!/usr/bin/env bash
 # ./workshop soak [minutes]: random runs of every stage, each checked, until
-# the time is up: live writers, prefilled inputs, and following two files
-# through a log rotation until SIGINT or SIGTERM (the follow test of that
-# stage's executable, tests/test_follow.cpp). Prints runs, lines and failures.
+# the time is up. Half of them are ordinary runs: live writers, prefilled
+# inputs, and following two files through a log rotation until SIGINT or
+# SIGTERM. The other half are faults: a simulated run stopped by SIGINT,
+# SIGTERM or SIGHUP at a random moment (it must exit 128 + the signal with
+# confirm_merge OK, its output holding exactly the lines it reports, and no
+# temporary directory left), a disk that fills up under a follow run or a
+# simulated one, and an input replaced by a directory while followed. The
+# follow and disk cases are the stage's own tests (tests/test_follow.cpp),
+# which check every merged line. Prints runs, faults, lines and failures.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source common/tools/workshop_lib.sh
 
-minutes=${1:-1} runs=0 lines=0 failures=0
+minutes=${1:-1} runs=0 faults=0 lines=0 failures=0
+scratch=$(mktemp -d "${TMPDIR:-/tmp}/tail-merge-soak-XXXXXX")
+trap 'rm -rf "$scratch"' EXIT
 end=$(($(date +%s) + $(awk "BEGIN { printf \"%d\", $minutes * 60 }")))
+
+fail() {
+  failures=$((failures + 1))
+  say "FAILED: $*"
+}
+
+# The follow test of `stage` named `test_case`, which checks every line; it
+# counts `count` lines.
+follow_test() {
+  local stage=$1 test_case=$2 count=$3 output
+  if output=$(timeout 120 "build/default/tests/test_follow_$stage" --test-case="$test_case" 2>&1); then
+    lines=$((lines + count))
+  else
+    fail "$stage $test_case: $output"
+  fi
+}
+
+# A simulated run stopped by a random signal after a random time.
+signal_run() {
+  local stage=$1 signal number
+  signal=$(printf '%s\n' INT TERM HUP | shuf -n 1)
+  number=$(kill -l "$signal")
+  local tmp="$scratch/tmp" out="$scratch/merged" summary="$scratch/summary" errors="$scratch/errors"
+  rm -rf "$tmp" "$out" && mkdir "$tmp"
+  TMPDIR=$tmp "build/default/$stage/$stage" --files $((1 + RANDOM % 20)) --lines 100000 --write-interval 0.002 \
+    --interval 0.01 --output "$out" >"$summary" 2>"$errors" &
+  local pid=$!
+  # The temporary directory exists once the stage has taken the signals over.
+  timeout 10 bash -c "until [ -n \"\$(ls -A '$tmp')\" ]; do sleep 0.01; done" || true
+  sleep "0.$((RANDOM % 10))"
+  kill -s "$signal" $pid
+  local code=0
+  wait $pid || code=$?
+  local merged reported
+  merged=$(wc -l <"$out" 2>/dev/null || echo missing)
+  reported=$(sed -n 's/.* files, \([0-9]*\) lines merged in .*/\1/p' "$summary")
+  if [ $code != $((128 + number)) ] || ! grep -q 'confirm_merge OK' "$summary" || [ "$merged" != "$reported" ] ||
+    [ -n "$(ls -A "$tmp")" ]; then
+    fail "$stage stopped by SIG$signal: exit $code, $merged lines in the output, $(cat "$summary" "$errors")"
+  else
+    lines=$((lines + merged))
+  fi
+}
+
 while [ "$(date +%s)" -lt "$end" ]; do
   stage=${stages[RANDOM % ${#stages[@]}]}
-  mode=$((RANDOM % 3))
-  if [ $mode = 2 ]; then
-    # 262 lines through a truncation and a rename-and-recreate, stopped by a signal.
-    test_case=$([ $((RANDOM % 2)) = 0 ] && echo "follow: truncation*" || echo "follow: SIGTERM*")
-    if output=$(timeout 120 "build/default/tests/test_follow_$stage" --test-case="$test_case" 2>&1); then
-      lines=$((lines + 262))
-    else
-      failures=$((failures + 1))
-      say "FAILED: $stage following files through rotation: $output"
-    fi
-  else
-    files=$((1 + RANDOM % 40))
-    count=$((RANDOM % 60))
-    args=(--files "$files" --lines "$count" --seed "$RANDOM$RANDOM" --interval 0.01)
-    if [ $mode = 0 ]; then args+=(--write-interval 0.005); else args+=(--prefill); fi
-    if output=$(timeout 120 "build/default/$stage/$stage" "${args[@]}" 2>&1); then
-      lines=$((lines + files * count))
-    else
-      failures=$((failures + 1))
-      say "FAILED: $stage ${args[*]}: $output"
-    fi
-  fi
+  mode=$((RANDOM % 6))
+  case $mode in
+    0 | 1)
+      files=$((1 + RANDOM % 40))
+      count=$((RANDOM % 60))
+      args=(--files "$files" --lines "$count" --seed "$RANDOM$RANDOM" --interval 0.01)
+      if [ $mode = 0 ]; then args+=(--write-interval 0.005); else args+=(--prefill); fi
+      if output=$(timeout 120 "build/default/$stage/$stage" "${args[@]}" 2>&1); then
+        lines=$((lines + files * count))
+      else
+        fail "$stage ${args[*]}: $output"
+      fi
+      ;;
+    2)
+      # 262 lines through a truncation and a rename-and-recreate, stopped by a signal.
+      follow_test "$stage" "$(shuf -n 1 -e "follow: truncation*" "follow: SIGTERM*")" 262
+      ;;
+    3 | 4)
+      signal_run "$stage"
+      faults=$((faults + 1))
+      ;;
+    5)
+      case $((RANDOM % 3)) in
+        0) follow_test "$stage" "follow: a full disk*" 0 ;;
+        1) follow_test "$stage" "simulation: a full disk*" 0 ;;
+        2) follow_test "$stage" "follow: an input that fails mid-run*" 60 ;;
+      esac
+      faults=$((faults + 1))
+      ;;
+  esac
   runs=$((runs + 1))
 done
-echo "soak: $runs runs, $lines lines, $failures failures"
+echo "soak: $runs runs ($faults with a fault), $lines lines, $failures failures"
 [ $failures = 0 ]
