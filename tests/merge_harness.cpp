@@ -20,10 +20,13 @@ void check_merge(const Scenario& scenario, const common::MergeFunction& merge) {
   setup.join_writers();
 
   const auto check = common::confirm_merge(setup.input_paths(), setup.output_path());
-  CHECK_MESSAGE(check.ok, check.message);
-  CHECK(check.lines == static_cast<std::size_t>(scenario.files) * static_cast<std::size_t>(scenario.lines));
+  // A "hint: " message is what ./workshop check shows when the check fails.
+  CHECK_MESSAGE(check.ok, "hint: the merged output is not right: " << check.message);
+  CHECK_MESSAGE(check.lines == static_cast<std::size_t>(scenario.files) * static_cast<std::size_t>(scenario.lines),
+                "hint: the output does not hold every line that was written");
   for (const auto& handle : setup.handles()) {
-    CHECK(handle->closed());
+    CHECK_MESSAGE(handle->closed(), "hint: the merge returned before a tail had drained its closed input: loop until "
+                                    "handle->closed()");
   }
 }
 

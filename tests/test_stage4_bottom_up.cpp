@@ -50,13 +50,18 @@ TEST_CASE("each tail thread runs its own loop: readline on the pool, nothing on 
   const auto writers = record.threads(common::probe::Event::write);
   CHECK_FALSE(readers.empty());
   // The writes happen on the tail threads (one per input), the reads on the
-  // shared pool: no thread does both, and the caller does neither.
-  CHECK(writers.size() == static_cast<std::size_t>(tests::prefilled.files));
+  // shared pool: no thread does both, and the caller does neither. A "hint: "
+  // message is what ./workshop check shows when the check fails.
+  CHECK_MESSAGE(writers.size() == static_cast<std::size_t>(tests::prefilled.files),
+                "hint: the writes did not come from one thread per input: each tail thread runs tail_async on an "
+                "event loop of its own (an asio::io_context in tail_file, run_until_complete), not on a pool or on "
+                "one loop shared by every thread");
   for (const auto& reader : readers) {
-    CHECK(writers.count(reader) == 0);
+    CHECK_MESSAGE(writers.count(reader) == 0,
+                  "hint: a readline ran on a tail thread: tail_async hands it to the pool with run_in_executor");
   }
-  CHECK(readers.count(std::this_thread::get_id()) == 0);
-  CHECK(writers.count(std::this_thread::get_id()) == 0);
+  CHECK_MESSAGE(readers.count(std::this_thread::get_id()) == 0, "hint: a readline ran on the caller's thread");
+  CHECK_MESSAGE(writers.count(std::this_thread::get_id()) == 0, "hint: a write ran on the caller's thread");
 }
 
 TEST_CASE("threads stay within one per file plus a constant, and every loop is released") {
@@ -82,13 +87,15 @@ TEST_CASE("threads stay within one per file plus a constant, and every loop is r
     tests::stage_merge(handles, interval, output_path);
     // Every per-thread loop is gone with its thread: no descriptor is left
     // behind but the inputs' own handles (the book's version keeps ~4 per file).
-    CHECK(open_descriptors() == descriptors_with_inputs);
+    CHECK_MESSAGE(open_descriptors() == descriptors_with_inputs,
+                  "hint: an event loop outlived its tail: create the io_context inside tail_file, so it goes with it");
   });
   done = true;
   sampler.join();
 
   // The tail threads, plus the sampler; the pool existed before.
-  CHECK(peak <= threads_before + scenario.files + 1);
+  CHECK_MESSAGE(peak <= threads_before + scenario.files + 1,
+                "hint: more threads than one per input: the coroutines need no threads of their own");
   CHECK(current_threads() == threads_before);
   CHECK(open_descriptors() == descriptors_before);
 }

@@ -19,15 +19,22 @@ TEST_CASE("no output write runs on the loop's thread: all of them run on one wri
   tests::ThreadRecord record;
   tests::check_merge(tests::prefilled, tests::stage_merge);
   const auto writers = record.threads(common::probe::Event::write);
-  CHECK(writers.size() == 1);
-  CHECK(writers.count(std::this_thread::get_id()) == 0);
-  CHECK(record.threads(common::probe::Event::readline).count(std::this_thread::get_id()) == 0);
+  // A "hint: " message is what ./workshop check shows when the check fails.
+  CHECK_MESSAGE(writers.count(std::this_thread::get_id()) == 0,
+                "hint: an output write ran on the tails' loop: hand real_write to the writer's loop with "
+                "co_spawn(loop_, real_write(...), use_awaitable)");
+  CHECK_MESSAGE(writers.size() == 1, "hint: the output was written from more than one thread: only the WriteThread "
+                                     "writes");
+  CHECK_MESSAGE(record.threads(common::probe::Event::readline).count(std::this_thread::get_id()) == 0,
+                "hint: a readline ran on the loop's thread: it goes to the pool with run_in_executor");
 }
 
 TEST_CASE("with 100 ms writes, the loop is never held: stage 3's was, for each write") {
   // Stage 3's loop is held 100 ms by every write. The margin is wide on
   // purpose: a busy machine under ThreadSanitizer has held stage 5's for 21 ms.
-  CHECK(tests::longest_stall_with_slow_writes(tests::stage_merge).count() < 50);
+  CHECK_MESSAGE(tests::longest_stall_with_slow_writes(tests::stage_merge).count() < 50,
+                "hint: the tails' loop waited for a write: await it on the writer's loop (co_spawn(loop_, ..., "
+                "use_awaitable)) instead of blocking on a future or writing on the loop");
 }
 
 namespace {
@@ -56,7 +63,9 @@ asio::awaitable<void> start_and_stop(tail_merge::WriteThread& output) {
 
 TEST_CASE("a write error on the writer thread reaches the awaiting coroutine") {
   tail_merge::WriteThread output("/dev/full");
-  CHECK(asyncio::run(write_too_much(output)) == "/dev/full: cannot write: No space left on device");
+  CHECK_MESSAGE(asyncio::run(write_too_much(output)) == "/dev/full: cannot write: No space left on device",
+                "hint: a write's error did not reach the coroutine that awaited it: co_spawn(..., use_awaitable) "
+                "carries it back");
 }
 
 TEST_CASE("an error of the last flush reaches the caller of stop()") {
@@ -64,14 +73,18 @@ TEST_CASE("an error of the last flush reaches the caller of stop()") {
     tail_merge::WriteThread output("/dev/full");
     co_await output.start();
     co_await output.write("one line\n");
-    CHECK_THROWS_WITH(co_await output.stop(), "/dev/full: cannot write: No space left on device");
+    CHECK_THROWS_WITH_MESSAGE(co_await output.stop(), "/dev/full: cannot write: No space left on device",
+                              "hint: stop() did not report the last flush's error: real_stop closes the output on "
+                              "the writer's loop, and co_spawn(..., use_awaitable) carries the error back");
   }());
 }
 
 TEST_CASE("an output that cannot be opened fails start()") {
   tail_merge::WriteThread output("/nonexistent/dir/x");
-  CHECK_THROWS_WITH(asyncio::run(start_and_stop(output)),
-                    "/nonexistent/dir/x: cannot open for writing: No such file or directory");
+  CHECK_THROWS_WITH_MESSAGE(asyncio::run(start_and_stop(output)),
+                            "/nonexistent/dir/x: cannot open for writing: No such file or directory",
+                            "hint: start() did not fail when the output could not be opened: run() passes the error "
+                            "to start() through the promise opened_");
 }
 
 TEST_CASE("the program exits non-zero with one message when the output is a full disk") {
