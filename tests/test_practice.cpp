@@ -77,7 +77,8 @@ TEST_CASE("the untouched starting copy builds, and fails with the first step's h
     REQUIRE(practice(dir.path, "exercise " + number(stage)).code == 0);
     const std::string start = tests::read_file(dir.path / stage / "tail_merge.cpp");
     CHECK(start.find("TODO 1") != std::string::npos);
-    CHECK(tests::read_file(dir.path / stage / "tail_merge.hpp") == tests::read_file(source_dir / stage / "tail_merge.hpp"));
+    CHECK(tests::read_file(dir.path / stage / "tail_merge.hpp") ==
+          tests::read_file(source_dir / stage / "tail_merge.hpp"));
     const auto result = practice(dir.path, "check " + number(stage));
     CAPTURE(result.output);
     CHECK(result.code == 1);
@@ -93,10 +94,10 @@ TEST_CASE("each typical wrong solution fails with its own hint") {
     CAPTURE(patch);
     const std::string name = patch.stem().string(); // <stage>-<mistake>
     const std::string stage = name.substr(0, name.find('-'));
-    const std::string text = tests::read_file(patch);
-    const std::string expected_hint = text.substr(text.find("expected hint: ") + 15,
-                                                  text.find('\n', text.find("expected hint: ")) -
-                                                      (text.find("expected hint: ") + 15));
+    const std::string text = tests::read_file(patch); // its second line: "expected hint: ..."
+    const std::string label = "expected hint: ";
+    const auto from = text.find(label) + label.size();
+    const std::string expected_hint = text.substr(from, text.find('\n', from) - from);
     REQUIRE_FALSE(expected_hint.empty());
     tests::TempDir dir;
     REQUIRE(practice(dir.path, "exercise " + number(stage)).code == 0);

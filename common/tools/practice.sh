@@ -130,8 +130,9 @@ filter() {
 }
 
 # Runs each test case of `exe` on its own; prints each claim with whether it
-# holds and, for one that does not, one hint: the test's own (a check's
-# "hint: ..." message), else the exception it threw, else its first error.
+# holds and, for one that does not, one hint: the exception it threw (a stub
+# says which TODO to start with), else the test's own (a check's "hint: ..."
+# message), else its first error.
 report() {
   local exe=$1 passed=0 total=0 name output code hint last_hint=""
   local names
@@ -146,8 +147,9 @@ report() {
       continue
     fi
     echo "  FAIL  $name"
-    hint=$(printf '%s\n' "$output" | sed -n 's/.*logged: hint: //p' | head -n 1)
-    [ -n "$hint" ] || hint=$(printf '%s\n' "$output" | sed -n 's/.*THREW exception: "\{0,1\}\([^"]*\)"\{0,1\}$/\1/p' | head -n 1)
+    # An exception first: a check that threw says nothing about its own claim.
+    hint=$(printf '%s\n' "$output" | sed -n 's/.*THREW exception: "\{0,1\}\([^"]*\)"\{0,1\}$/\1/p' | head -n 1)
+    [ -n "$hint" ] || hint=$(printf '%s\n' "$output" | sed -n 's/.*logged: hint: //p' | head -n 1)
     [ $code != 124 ] || hint="it never ended (stopped after 120 s): a loop that nobody runs, or a thread waiting for itself?"
     [ -n "$hint" ] || hint=$(printf '%s\n' "$output" | grep -m 1 -E 'ERROR|error' || echo "exit code $code")
     if [ "$hint" = "$last_hint" ]; then
