@@ -323,6 +323,14 @@ int run_stage(int argc, const char* const argv[], std::string_view stage_name, c
     return follow_main(*options, stage_name, merge, out, err);
   }
 
+  // A run that takes a while says so first, and how to make it shorter: the
+  // writers sleep up to --write-interval before each line, half of it on average.
+  if (const double seconds = options->lines * options->write_interval.count() / 2 + options->hold.count();
+      !options->prefill && seconds >= 3) {
+    err << stage_name << ": this run takes about " << static_cast<int>(seconds + 0.5) << " s (" << options->lines
+        << " lines per file, written up to " << options->write_interval.count()
+        << " s apart; fewer --lines or a shorter --write-interval take less)" << std::endl;
+  }
   std::filesystem::path output_path;
   try {
     RunStopper stopper;
