@@ -7,6 +7,7 @@
 #include <boost/asio/deferred.hpp>
 #include <boost/asio/experimental/parallel_group.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <thread>
 
@@ -51,6 +52,29 @@ asio::awaitable<void> sleep(common::Seconds interval) {
   asio::steady_timer timer(co_await asio::this_coro::executor,
                            std::chrono::duration_cast<asio::steady_timer::duration>(interval));
   co_await timer.async_wait(asio::use_awaitable);
+}
+
+asio::awaitable<void> wait_for_data(common::Handle handle, common::Seconds interval) {
+  common::probe::Span span(common::probe::Event::wait, common::probe::Span::Mode::suspends);
+  auto timer = std::make_shared<asio::steady_timer>(
+      co_await asio::this_coro::executor,
+      std::chrono::duration_cast<asio::steady_timer::duration>(handle->longest_wait(interval)));
+  // The posted cancel may run after this wait is over, or never (its loop
+  // ended first): it holds the timer weakly, and cancels it only if it is
+  // still there.
+  const std::weak_ptr<asio::steady_timer> weak = timer;
+  if (!handle->on_wake([weak, loop = timer->get_executor()] {
+        asio::post(loop, [weak] {
+          if (const auto timer = weak.lock()) {
+            timer->cancel();
+          }
+        });
+      })) {
+    co_return; // changed since the last look already
+  }
+  boost::system::error_code cancelled;
+  co_await timer->async_wait(asio::redirect_error(asio::use_awaitable, cancelled));
+  handle->on_wake(nullptr);
 }
 
 } // namespace asyncio

@@ -12,6 +12,7 @@
 // other executor, as run_in_executor() does.
 #pragma once
 
+#include "common/input.hpp"
 #include "common/instrument/probe.hpp"
 #include "common/wait.hpp"
 
@@ -148,5 +149,12 @@ template <class Resource, class Body> asio::awaitable<void> async_with(Resource&
 // `interval`. Wraps a steady_timer. As in Python, sleep(0) only gives the
 // loop back: every coroutine that is ready runs once before the caller goes on.
 asio::awaitable<void> sleep(common::Seconds interval);
+
+// Where the book awaits asyncio.sleep(interval) after NoNewData: as sleep(),
+// but over as soon as the input has changed since readline() last looked, or
+// was closed (see common::wait_for_data). A steady_timer that wake() cancels:
+// the cancel is posted to the timer's own executor, since a timer may only be
+// touched from there.
+asio::awaitable<void> wait_for_data(common::Handle handle, common::Seconds interval);
 
 } // namespace asyncio

@@ -1,8 +1,10 @@
 #include "input.hpp"
 
 #include "common/instrument/probe.hpp"
+#include "common/program/inotify.hpp"
 #include "common/program/posix_io.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <fcntl.h>
@@ -65,12 +67,46 @@ InputHandle::InputHandle(std::filesystem::path path, Start start) : path_(std::m
   if (start == Start::at_end) {
     file_offset_ = st.st_size;
   }
+  watched_ = inotify::watch(this, path_); // every change to the file calls wake()
 }
 
 InputHandle::~InputHandle() {
+  inotify::forget(this);
   if (fd_ >= 0) {
     ::close(fd_);
   }
+}
+
+void InputHandle::wake() noexcept {
+  {
+    // The waker runs under the lock: once on_wake(nullptr) has returned, no
+    // waker is running, and the loop it posts to may end.
+    std::lock_guard lock(wake_mutex_);
+    ++wakes_;
+    if (waker_) {
+      waker_();
+    }
+  }
+  woken_.notify_all();
+}
+
+Seconds InputHandle::longest_wait(Seconds interval) const noexcept {
+  return watched_ ? std::max(interval, Seconds(5)) : interval;
+}
+
+void InputHandle::wait_for_wake(Seconds timeout) {
+  std::unique_lock lock(wake_mutex_);
+  // A drained handle has nothing more to wait for: its tail ends at its next look.
+  woken_.wait_for(lock, timeout, [this] { return wakes_ != wakes_seen_ || closed(); });
+}
+
+bool InputHandle::on_wake(std::function<void()> waker) {
+  std::lock_guard lock(wake_mutex_);
+  if (waker && (wakes_ != wakes_seen_ || closed())) {
+    return false;
+  }
+  waker_ = std::move(waker);
+  return true;
 }
 
 Handle open_input(const std::filesystem::path& path, InputHandle::Start start) {
@@ -84,6 +120,12 @@ std::string readline(const Handle& handle) {
   // this point, every byte the writer wrote is already in the file, so
   // finding nothing below really means "drained".
   const bool closing = h.close_requested_.load(std::memory_order_acquire);
+  {
+    // What this look sees covers every wake() so far: a wait after it waits
+    // only for the ones to come.
+    std::lock_guard lock(h.wake_mutex_);
+    h.wakes_seen_ = h.wakes_;
+  }
 
   for (;;) {
     const auto newline = h.buffer_.find('\n', h.scanned_);

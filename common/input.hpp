@@ -10,9 +10,15 @@
 // destructor, when no reader can be left.
 #pragma once
 
+#include "common/wait.hpp"
+
 #include <atomic>
+#include <condition_variable>
+#include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -45,11 +51,34 @@ public:
   InputHandle& operator=(const InputHandle&) = delete;
 
   // Any thread, at any time: no more data will be appended. Never touches
-  // the descriptor, so it cannot race with a read in progress.
-  void close() noexcept { close_requested_.store(true, std::memory_order_release); }
+  // the descriptor, so it cannot race with a read in progress; wakes a tail
+  // that waits for data, so that it drains and ends at once.
+  void close() noexcept {
+    close_requested_.store(true, std::memory_order_release);
+    wake();
+  }
 
   // True once close() was called and readline() has delivered every byte.
   bool closed() const noexcept { return drained_.load(std::memory_order_acquire); }
+
+  // Any thread: the file may have changed (new data, replaced, closed). Ends
+  // the wait of wait_for_data() and asyncio::wait_for_data(); the inotify
+  // watcher calls it for every change to the file (program/inotify.hpp).
+  void wake() noexcept;
+
+  // How long a wait may last: `interval` when only polling can notice new
+  // data; longer while inotify watches the file, since every change wakes the
+  // wait then, and a look every few seconds only guards against a change it
+  // cannot see (a file system where another machine writes).
+  Seconds longest_wait(Seconds interval) const noexcept;
+
+  // For the waits: blocks until wake() was called since the last readline(),
+  // or `timeout` has passed.
+  void wait_for_wake(Seconds timeout);
+  // For the coroutine wait: `waker` is called by the next wake(), or never
+  // (false) when one came since the last readline() already. Cleared with
+  // nullptr.
+  bool on_wake(std::function<void()> waker);
 
 private:
   friend std::string readline(const std::shared_ptr<InputHandle>& handle);
@@ -63,6 +92,12 @@ private:
   std::size_t scanned_ = 0;    // buffer_[line_start_, scanned_) holds no '\n'
   std::atomic<bool> close_requested_{false};
   std::atomic<bool> drained_{false};
+  std::mutex wake_mutex_;         // guards the four below
+  std::condition_variable woken_; // wait_for_wake() waits on it
+  std::uint64_t wakes_ = 0;       // how many times wake() was called
+  std::uint64_t wakes_seen_ = 0;  // wakes_ when readline() last looked
+  std::function<void()> waker_;   // the coroutine wait's, if one waits
+  bool watched_ = false;          // inotify wakes it on every change
 };
 
 // Handles are shared, like Python's references to one file object: the set-up

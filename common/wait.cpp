@@ -1,5 +1,6 @@
 #include "wait.hpp"
 
+#include "common/input.hpp"
 #include "common/instrument/probe.hpp"
 
 #include <thread>
@@ -9,6 +10,11 @@ namespace common {
 void sleep(Seconds interval) {
   probe::Span span(probe::Event::wait);
   std::this_thread::sleep_for(interval);
+}
+
+void wait_for_data(const std::shared_ptr<InputHandle>& handle, Seconds interval) {
+  probe::Span span(probe::Event::wait);
+  handle->wait_for_wake(handle->longest_wait(interval));
 }
 
 } // namespace common

@@ -32,7 +32,7 @@ void tail_file(const common::Handle& handle, common::Seconds interval,
     if (line) {
       write(*line);
     } else {
-      common::sleep(interval);
+      common::wait_for_data(handle, interval);
     }
   }
 }

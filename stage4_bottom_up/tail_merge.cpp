@@ -45,7 +45,7 @@ awaitable<void> tail_async(common::Handle handle, common::Seconds interval,
     if (line) {
       co_await write(std::move(*line));
     } else {
-      co_await asyncio::sleep(interval);
+      co_await asyncio::wait_for_data(handle, interval);
     }
   }
 }

@@ -1,5 +1,6 @@
 // common/: readline and the input handle, confirm_merge, the simulation,
 // the output file and the command line.
+#include "common/asyncio.hpp"
 #include "common/confirm_merge.hpp"
 #include "common/input.hpp"
 #include "common/output.hpp"
@@ -9,9 +10,11 @@
 #include "support/files.hpp"
 
 #include <atomic>
+#include <chrono>
 #include <csignal>
 #include <doctest/doctest.h>
 #include <fstream>
+#include <functional>
 #include <regex>
 #include <sstream>
 #include <sys/resource.h>
@@ -134,6 +137,91 @@ TEST_CASE("output file: after a write error nothing more is written, and the fil
   CHECK(message == path.string() + ": cannot write: File too large");
   // The first flush (64 KiB) got 94 bytes in, part of a line: cut off again.
   CHECK(read_file(path) == "whole\n");
+}
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// A handle on a new empty file that readline() has just looked at.
+common::Handle looked_at(const fs::path& path) {
+  write_file(path, "");
+  auto handle = common::open_input(path);
+  REQUIRE(no_new_data(handle));
+  return handle;
+}
+
+// Runs `change` on a thread of its own 50 ms from now.
+std::thread soon(std::function<void()> change) {
+  return std::thread([change = std::move(change)] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    change();
+  });
+}
+
+} // namespace
+
+TEST_CASE("wait_for_data: an append ends the wait at once, not at the end of the interval") {
+  TempDir dir;
+  auto handle = looked_at(dir.path / "in");
+  const auto start = Clock::now();
+  auto writer = soon([&] { append(dir.path / "in", "new\n"); });
+  common::wait_for_data(handle, common::Seconds(60)); // inotify wakes it
+  writer.join();
+  CHECK(Clock::now() - start < std::chrono::seconds(10));
+  CHECK(common::readline(handle) == "new\n");
+}
+
+TEST_CASE("wait_for_data: close() ends the wait at once; a drained handle does not wait at all") {
+  TempDir dir;
+  auto handle = looked_at(dir.path / "in");
+  const auto start = Clock::now();
+  auto closer = soon([&] { handle->close(); });
+  common::wait_for_data(handle, common::Seconds(60));
+  closer.join();
+  CHECK(no_new_data(handle)); // drains
+  CHECK(handle->closed());
+  common::wait_for_data(handle, common::Seconds(60));
+  CHECK(Clock::now() - start < std::chrono::seconds(10));
+}
+
+TEST_CASE("wait_for_data: a change that came before the wait is not missed") {
+  TempDir dir;
+  auto handle = looked_at(dir.path / "in");
+  append(dir.path / "in", "early\n");
+  handle->wake(); // as the watcher would, between readline() and the wait
+  const auto start = Clock::now();
+  common::wait_for_data(handle, common::Seconds(60));
+  CHECK(Clock::now() - start < std::chrono::seconds(10));
+  CHECK(common::readline(handle) == "early\n");
+}
+
+TEST_CASE("asyncio::wait_for_data: the coroutine's wait ends at an append or a close, on its own loop") {
+  TempDir dir;
+  auto handle = looked_at(dir.path / "in");
+  const auto start = Clock::now();
+  auto writer = soon([&] { append(dir.path / "in", "new\n"); });
+  asyncio::run(asyncio::wait_for_data(handle, common::Seconds(60)));
+  writer.join();
+  CHECK(common::readline(handle) == "new\n");
+  CHECK_THROWS_AS(common::readline(handle), common::NoNewData);
+  auto closer = soon([&] { handle->close(); });
+  asyncio::run(asyncio::wait_for_data(handle, common::Seconds(60)));
+  closer.join();
+  CHECK(Clock::now() - start < std::chrono::seconds(10));
+}
+
+TEST_CASE("wait_for_data: with TAIL_MERGE_NO_INOTIFY=1 the tail polls: the wait lasts its interval") {
+  ::setenv("TAIL_MERGE_NO_INOTIFY", "1", 1);
+  TempDir dir;
+  auto handle = looked_at(dir.path / "in");
+  ::unsetenv("TAIL_MERGE_NO_INOTIFY");
+  const auto start = Clock::now();
+  auto writer = soon([&] { append(dir.path / "in", "new\n"); });
+  common::wait_for_data(handle, common::Seconds(0.5)); // nothing wakes it but the interval
+  writer.join();
+  CHECK(Clock::now() - start >= std::chrono::milliseconds(450));
+  CHECK(common::readline(handle) == "new\n");
 }
 
 TEST_CASE("readline: NUL, CR and high bytes pass through unchanged") {

@@ -2,6 +2,7 @@
 // loop of its own to run it.
 #include "merge_harness.hpp"
 #include "stage4_bottom_up/tail_merge.hpp"
+#include "support/files.hpp"
 #include "thread_record.hpp"
 
 #include <array>
@@ -65,10 +66,13 @@ TEST_CASE("each tail thread runs its own loop: readline on the pool, nothing on 
 }
 
 TEST_CASE("threads stay within one per file plus a constant, and every loop is released") {
-  // Make sure the shared default pool, and the sampler's descriptor, exist
-  // before counting.
+  // Make sure the shared default pool, the inotify watcher (started by the
+  // first input opened) and the sampler's descriptor exist before counting.
   current_threads();
   asyncio::run(asyncio::run_in_executor(asyncio::default_executor(), [] {}));
+  tests::TempDir dir;
+  tests::write_file(dir.path / "first", "");
+  common::open_input(dir.path / "first");
   const int threads_before = current_threads();
   const int descriptors_before = open_descriptors();
 

@@ -44,9 +44,11 @@ int current_threads() {
   return 0; // no /proc (macOS): reported as 0
 }
 
-// Samples the process's thread count every 2 ms while a run is going on.
-// A sample can miss a thread that lives shorter than that; the stages' threads
-// live as long as their tails.
+// Samples the process's thread count every 2 ms while a run is going on, and
+// after its first second every 100 ms: the threads are started at the
+// beginning, and a long follow run with nothing to do should cost nothing.
+// A sample can miss a thread that lives shorter than that; the stages'
+// threads live as long as their tails.
 class PeakThreads {
 public:
   PeakThreads() : peak_(current_threads()), sampler_([this] { sample(); }) {}
@@ -67,10 +69,15 @@ public:
 
 private:
   void sample() {
+    const auto start = std::chrono::steady_clock::now();
     std::unique_lock lock(mutex_);
     do {
       peak_ = std::max(peak_, current_threads());
-    } while (!wake_.wait_for(lock, std::chrono::milliseconds(2), [this] { return done_; }));
+    } while (!wake_.wait_for(lock,
+                             std::chrono::steady_clock::now() - start < std::chrono::seconds(1)
+                                 ? std::chrono::milliseconds(2)
+                                 : std::chrono::milliseconds(100),
+                             [this] { return done_; }));
   }
 
   std::mutex mutex_;

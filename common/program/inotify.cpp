@@ -1,0 +1,212 @@
+#include "inotify.hpp"
+
+#include "common/input.hpp"
+#include "common/instrument/thread_name.hpp"
+#include "common/program/posix_io.hpp"
+
+#include <array>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <csignal>
+#include <poll.h>
+#include <pthread.h>
+#include <set>
+#include <string>
+#include <thread>
+#include <unistd.h>
+
+#ifdef __linux__
+#include <sys/eventfd.h>
+#include <sys/inotify.h>
+#endif
+
+namespace common::inotify {
+
+namespace {
+
+#ifdef __linux__
+
+constexpr std::uint32_t file_events = IN_MODIFY | IN_ATTRIB | IN_CLOSE_WRITE | IN_MOVE_SELF | IN_DELETE_SELF;
+constexpr std::uint32_t directory_events = IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE;
+
+// The one instance. Its lock is held while a handle is woken, and forget()
+// takes it too: a handle is never woken while it is being destroyed.
+class Watcher {
+public:
+  static Watcher& instance() {
+    static Watcher watcher;
+    return watcher;
+  }
+
+  bool watch(InputHandle* handle, const std::filesystem::path& path) {
+    if (const char* off = std::getenv("TAIL_MERGE_NO_INOTIFY"); off != nullptr && *off != '\0' && *off != '0') {
+      return false; // asked for: the polling is what is being tried, no note
+    }
+    std::lock_guard lock(mutex_);
+    if (!start()) {
+      return false;
+    }
+    const auto absolute = std::filesystem::absolute(path).lexically_normal();
+    const int file = ::inotify_add_watch(fd_, absolute.c_str(), file_events);
+    const int directory = ::inotify_add_watch(fd_, absolute.parent_path().c_str(), directory_events | IN_ONLYDIR);
+    if (file < 0 || directory < 0) {
+      give_up(std::string("cannot watch ") + absolute.string() + ": " + std::strerror(errno));
+      return false;
+    }
+    files_[file].insert(handle);
+    names_[directory].emplace(absolute.filename().string(), handle);
+    paths_[handle] = absolute;
+    return true;
+  }
+
+  void forget(InputHandle* handle) {
+    std::lock_guard lock(mutex_);
+    if (paths_.erase(handle) == 0) {
+      return;
+    }
+    for (auto& [wd, handles] : files_) {
+      handles.erase(handle);
+    }
+    for (auto& [wd, names] : names_) {
+      for (auto it = names.begin(); it != names.end();) {
+        it = it->second == handle ? names.erase(it) : std::next(it);
+      }
+    }
+    // The watches themselves stay until the file or directory goes: removing
+    // one that another handle shares would need counting, and they are cheap.
+  }
+
+  ~Watcher() {
+    if (thread_.joinable()) {
+      const std::uint64_t one = 1;
+      [[maybe_unused]] const auto ignored = ::write(stop_, &one, sizeof one);
+      thread_.join();
+    }
+    if (fd_ >= 0) {
+      ::close(fd_);
+      ::close(stop_);
+    }
+  }
+
+private:
+  Watcher() = default;
+
+  // Starts the instance and its thread on first use; false if inotify is off.
+  bool start() {
+    if (fd_ >= 0) {
+      return true;
+    }
+    if (failed_) {
+      return false;
+    }
+    fd_ = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+    stop_ = fd_ >= 0 ? ::eventfd(0, EFD_CLOEXEC) : -1;
+    if (fd_ < 0 || stop_ < 0) {
+      give_up(std::string("inotify: ") + std::strerror(errno));
+      return false;
+    }
+    // The thread takes no signals: it starts with all of them blocked (a
+    // thread inherits its creator's mask), so SIGINT and friends go to the
+    // thread or loop that waits for them, whenever the watcher was started.
+    sigset_t all;
+    sigset_t old;
+    sigfillset(&all);
+    ::pthread_sigmask(SIG_BLOCK, &all, &old);
+    thread_ = std::thread([this] { run(); });
+    ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
+    return true;
+  }
+
+  void give_up(const std::string& why) {
+    if (!failed_) {
+      note(why + ": new lines are noticed every --interval instead of at once");
+    }
+    failed_ = true;
+  }
+
+  void run() {
+    set_thread_name("inotify");
+    std::array<pollfd, 2> fds{{{fd_, POLLIN, 0}, {stop_, POLLIN, 0}}};
+    alignas(inotify_event) std::array<char, 64 * 1024> buffer{};
+    for (;;) {
+      if (::poll(fds.data(), fds.size(), -1) < 0 && errno != EINTR) {
+        return;
+      }
+      if (fds[1].revents != 0) {
+        return;
+      }
+      const auto n = ::read(fd_, buffer.data(), buffer.size());
+      if (n <= 0) {
+        continue;
+      }
+      std::lock_guard lock(mutex_);
+      std::set<InputHandle*> woken;
+      for (auto offset = 0L; offset < n;) {
+        const auto* event = reinterpret_cast<const inotify_event*>(buffer.data() + offset);
+        offset += static_cast<long>(sizeof(inotify_event) + event->len);
+        if ((event->mask & IN_Q_OVERFLOW) != 0) {
+          for (const auto& [handle, path] : paths_) {
+            woken.insert(handle);
+          }
+          continue;
+        }
+        if (const auto file = files_.find(event->wd); file != files_.end()) {
+          woken.insert(file->second.begin(), file->second.end());
+        }
+        if (const auto directory = names_.find(event->wd); directory != names_.end() && event->len > 0) {
+          const auto [first, last] = directory->second.equal_range(event->name);
+          for (auto it = first; it != last; ++it) {
+            woken.insert(it->second);
+            // A new file at the name: watch it too (the handle moves to it
+            // once it has read the old one to its end).
+            if ((event->mask & (IN_CREATE | IN_MOVED_TO)) != 0) {
+              const int wd = ::inotify_add_watch(fd_, paths_[it->second].c_str(), file_events);
+              if (wd >= 0) {
+                files_[wd].insert(it->second);
+              }
+            }
+          }
+        }
+      }
+      for (auto* handle : woken) {
+        handle->wake();
+      }
+    }
+  }
+
+  std::mutex mutex_;
+  int fd_ = -1;
+  int stop_ = -1;
+  bool failed_ = false;
+  std::map<int, std::set<InputHandle*>> files_;                     // a file's watch: its handles
+  std::map<int, std::multimap<std::string, InputHandle*>> names_;   // a directory's watch: followed names
+  std::map<InputHandle*, std::filesystem::path> paths_;             // every handle watched
+  std::thread thread_;
+};
+
+#endif
+
+} // namespace
+
+bool watch(InputHandle* handle, const std::filesystem::path& path) {
+#ifdef __linux__
+  return Watcher::instance().watch(handle, path);
+#else
+  (void)handle;
+  (void)path;
+  return false;
+#endif
+}
+
+void forget(InputHandle* handle) {
+#ifdef __linux__
+  Watcher::instance().forget(handle);
+#else
+  (void)handle;
+#endif
+}
+
+} // namespace common::inotify

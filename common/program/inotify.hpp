@@ -1,0 +1,26 @@
+// What wakes a waiting tail when its input changes: one inotify instance for
+// the whole process, watching every input file and its directory, read by one
+// thread that calls InputHandle::wake(). A tail then looks again at once,
+// instead of at the end of its --interval, and an idle tail costs nothing.
+//
+// Where inotify cannot be had (another system, no instances or watches left,
+// or TAIL_MERGE_NO_INOTIFY=1 in the environment), a tail is woken only by
+// close() and by its interval, as before: stderr says so once.
+#pragma once
+
+#include <filesystem>
+
+namespace common {
+
+class InputHandle;
+
+namespace inotify {
+
+// Watches `path` (the file, and its directory for a file created or renamed
+// onto that name) for `handle`, until forget(handle); whether it does.
+bool watch(InputHandle* handle, const std::filesystem::path& path);
+// Before `handle` is destroyed.
+void forget(InputHandle* handle);
+
+} // namespace inotify
+} // namespace common
