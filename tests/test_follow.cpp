@@ -584,6 +584,71 @@ TEST_CASE("follow: a new line is merged at once, though --interval is 60 s; a si
   CHECK(std::count(all.begin(), all.end(), '\n') == 6);
 }
 
+TEST_CASE("follow: tail -F's cases: delete and recreate, rename onto the name 20 times, a symlink that changes") {
+  TempDir dir;
+  const auto a = dir.path / "a.log";
+  const auto t1 = dir.path / "target-1";
+  const auto t2 = dir.path / "target-2";
+  const auto link = dir.path / "link.log";
+  const auto merged = dir.path / "merged.log";
+  append(a, "a-first\n");
+  append(t1, "t1\n");
+  fs::create_symlink(t1, link);
+  // A long interval: each change below is noticed by its wake-up.
+  Stage stage(dir.path, {"--follow", a.string(), link.string(), "--output", merged.string(), "--interval", "60"});
+  wait_until([&] { return contains(merged, "a-first\n") && contains(merged, "t1\n"); }, "the first lines are merged");
+
+  fs::remove(a); // deleted, then created again
+  append(a, "a-recreated\n");
+  wait_until([&] { return contains(merged, "a-recreated\n"); }, "the recreated file is merged");
+
+  for (int i = 0; i < 20; ++i) { // a new file renamed onto the name, as editors and some loggers do
+    const auto next = dir.path / "a.log.new";
+    append(next, "a-renamed-" + std::to_string(i) + "\n");
+    fs::rename(next, a);
+    wait_until([&] { return contains(merged, "a-renamed-" + std::to_string(i) + "\n"); }, "the renamed file is merged");
+  }
+
+  append(t2, "t2\n"); // the link now points elsewhere
+  const auto new_link = dir.path / "link.new";
+  fs::create_symlink(t2, new_link);
+  fs::rename(new_link, link);
+  wait_until([&] { return contains(merged, "t2\n"); }, "the new target is merged");
+
+  stage.signal(SIGTERM);
+  CHECK(stage.wait() == 0);
+  std::vector<std::string> expected_a = {"a-first", "a-recreated"};
+  for (int i = 0; i < 20; ++i) {
+    expected_a.push_back("a-renamed-" + std::to_string(i));
+  }
+  const auto lines = lines_of(read_file(merged));
+  CHECK(from(lines, "a-") == expected_a);
+  CHECK(from(lines, "t") == std::vector<std::string>{"t1", "t2"});
+  CHECK(lines.size() == 24);
+}
+
+TEST_CASE("follow: a writer appending 20,000 lines while the stage starts loses none of them") {
+  TempDir dir;
+  const auto a = dir.path / "a.log";
+  const auto merged = dir.path / "merged.log";
+  append(a, "");
+  std::thread writer([&] {
+    std::ofstream out(a, std::ios::app);
+    for (int i = 0; i < 20000; ++i) {
+      out << "a-" << i << '\n' << std::flush; // a line at a time, as a logger writes
+      if (i % 100 == 0) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(1)); // still writing when the stage starts
+      }
+    }
+  });
+  Stage stage(dir.path, {"--follow", a.string(), "--output", merged.string(), "--interval", "60"});
+  writer.join();
+  wait_until([&] { return contains(merged, "a-19999\n"); }, "every line is merged");
+  stage.signal(SIGINT);
+  CHECK(stage.wait() == 0);
+  CHECK(read_file(merged) == numbered("a-", 0, 20000));
+}
+
 TEST_CASE("follow: where inotify is off, the tails look every --interval, and nothing is lost") {
   TempDir dir;
   const auto a = dir.path / "a.log";

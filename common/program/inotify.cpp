@@ -6,11 +6,11 @@
 
 #include <array>
 #include <cerrno>
+#include <csignal>
 #include <cstdlib>
 #include <cstring>
 #include <map>
 #include <mutex>
-#include <csignal>
 #include <poll.h>
 #include <pthread.h>
 #include <set>
@@ -181,9 +181,9 @@ private:
   int fd_ = -1;
   int stop_ = -1;
   bool failed_ = false;
-  std::map<int, std::set<InputHandle*>> files_;                     // a file's watch: its handles
-  std::map<int, std::multimap<std::string, InputHandle*>> names_;   // a directory's watch: followed names
-  std::map<InputHandle*, std::filesystem::path> paths_;             // every handle watched
+  std::map<int, std::set<InputHandle*>> files_;                   // a file's watch: its handles
+  std::map<int, std::multimap<std::string, InputHandle*>> names_; // a directory's watch: followed names
+  std::map<InputHandle*, std::filesystem::path> paths_;           // every handle watched
   std::thread thread_;
 };
 
