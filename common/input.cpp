@@ -120,12 +120,9 @@ std::string readline(const Handle& handle) {
   // this point, every byte the writer wrote is already in the file, so
   // finding nothing below really means "drained".
   const bool closing = h.close_requested_.load(std::memory_order_acquire);
-  {
-    // What this look sees covers every wake() so far: a wait after it waits
-    // only for the ones to come.
-    std::lock_guard lock(h.wake_mutex_);
-    h.wakes_seen_ = h.wakes_;
-  }
+  // What this look sees covers every wake() so far: a wait after it waits
+  // only for the ones to come. (A load, not a lock: this runs for every line.)
+  h.wakes_seen_ = h.wakes_.load(std::memory_order_acquire);
 
   for (;;) {
     const auto newline = h.buffer_.find('\n', h.scanned_);

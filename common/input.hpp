@@ -92,12 +92,12 @@ private:
   std::size_t scanned_ = 0;    // buffer_[line_start_, scanned_) holds no '\n'
   std::atomic<bool> close_requested_{false};
   std::atomic<bool> drained_{false};
-  std::mutex wake_mutex_;         // guards the four below
-  std::condition_variable woken_; // wait_for_wake() waits on it
-  std::uint64_t wakes_ = 0;       // how many times wake() was called
-  std::uint64_t wakes_seen_ = 0;  // wakes_ when readline() last looked
-  std::function<void()> waker_;   // the coroutine wait's, if one waits
-  bool watched_ = false;          // inotify wakes it on every change
+  std::mutex wake_mutex_;               // held to change wakes_ and waker_, and to wait
+  std::condition_variable woken_;       // wait_for_wake() waits on it
+  std::atomic<std::uint64_t> wakes_{0}; // how many times wake() was called
+  std::uint64_t wakes_seen_ = 0;        // wakes_ when readline() last looked (the tail's own)
+  std::function<void()> waker_;         // the coroutine wait's, if one waits
+  bool watched_ = false;                // inotify wakes it on every change
 };
 
 // Handles are shared, like Python's references to one file object: the set-up

@@ -1,10 +1,10 @@
 #include "threads.hpp"
 
 #include <boost/system/system_error.hpp>
-#include <cerrno>
 #include <exception>
 #include <stdexcept>
 #include <string>
+#include <system_error>
 
 namespace common {
 
@@ -13,17 +13,24 @@ namespace {
 // The error of a thread that could not start: "cannot start thread 241 of
 // 300: Resource temporarily unavailable (see ulimit -u and ulimit -v)".
 std::string cannot_start_thread(std::size_t number, std::size_t of, const std::exception& error) {
-  std::string reason = error.what();
-  if (const auto* system = dynamic_cast<const boost::system::system_error*>(&error)) {
-    reason = system->code().message();
-    if (system->code().value() == EAGAIN) {
-      reason += " (see ulimit -u and ulimit -v)";
-    }
-  }
-  return "cannot start thread " + std::to_string(number) + " of " + std::to_string(of) + ": " + reason;
+  return "cannot start thread " + std::to_string(number) + " of " + std::to_string(of) + ": " +
+         refused_thread(error).value_or(error.what());
 }
 
 } // namespace
+
+std::optional<std::string> refused_thread(const std::exception& error) {
+  std::error_code code;
+  if (const auto* boost_error = dynamic_cast<const boost::system::system_error*>(&error)) {
+    code = std::error_code(boost_error->code().value(), std::generic_category()); // boost::thread's
+  } else if (const auto* std_error = dynamic_cast<const std::system_error*>(&error)) {
+    code = std_error->code(); // std::thread's
+  }
+  if (code != std::errc::resource_unavailable_try_again) {
+    return std::nullopt;
+  }
+  return code.message() + " (see ulimit -u and ulimit -v)";
+}
 
 void start_thread(std::vector<boost::thread>& threads, const Handles& handles, std::function<void()> body) {
   try {

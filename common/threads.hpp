@@ -15,10 +15,18 @@
 #include <boost/asio/thread_pool.hpp>
 #include <boost/thread/thread.hpp>
 #include <cstddef>
+#include <exception>
 #include <functional>
+#include <optional>
+#include <string>
 #include <vector>
 
 namespace common {
+
+// Why the system refused a thread, for the error a thread's start threw
+// (Boost's or the standard library's): "Resource temporarily unavailable (see
+// ulimit -u and ulimit -v)"; nothing for any other error.
+std::optional<std::string> refused_thread(const std::exception& error);
 
 // threads.emplace_back(body), for one thread per handle. If the system
 // refuses the thread, every handle is closed, so the threads already running

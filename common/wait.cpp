@@ -3,14 +3,7 @@
 #include "common/input.hpp"
 #include "common/instrument/probe.hpp"
 
-#include <thread>
-
 namespace common {
-
-void sleep(Seconds interval) {
-  probe::Span span(probe::Event::wait);
-  std::this_thread::sleep_for(interval);
-}
 
 void wait_for_data(const std::shared_ptr<InputHandle>& handle, Seconds interval) {
   probe::Span span(probe::Event::wait);

@@ -12,17 +12,14 @@ using Seconds = std::chrono::duration<double>;
 
 class InputHandle;
 
-// Blocks the calling thread. Only for thread-based code: a coroutine that
-// called this would stop its whole event loop (see asyncio::sleep instead).
-void sleep(Seconds interval);
-
 // Where the book sleeps `interval` after NoNewData: blocks the calling thread
 // until the input has changed since readline() last looked (new data, the
 // file replaced or truncated; the inotify watcher says so), or was closed. A
 // new line is read at once, and a tail with nothing new costs no CPU. Where
 // inotify does not watch the file, the wait lasts at most `interval`: the
 // book's polling; where it does, at most 5 s (InputHandle::longest_wait).
-// Only for thread-based code, as sleep() (see asyncio::wait_for_data instead).
+// Only for thread-based code: a coroutine that called this would stop its
+// whole event loop (see asyncio::wait_for_data instead).
 void wait_for_data(const std::shared_ptr<InputHandle>& handle, Seconds interval);
 
 } // namespace common

@@ -53,15 +53,24 @@ std::string first_hint(const std::string& stage) {
   return "is not written yet: start with TODO 1 at the top of tail_merge.cpp";
 }
 
+// `./workshop exercise` for `stage` into `dir`; the practice copy's path.
+// With `reference`, the stage's own tail_merge.cpp replaces the starting copy.
+fs::path exercise(const fs::path& dir, const std::string& stage, bool reference = false) {
+  REQUIRE(practice(dir, "exercise " + number(stage)).code == 0);
+  const fs::path mine = dir / stage / "tail_merge.cpp";
+  if (reference) {
+    fs::copy_file(source_dir / stage / "tail_merge.cpp", mine, fs::copy_options::overwrite_existing);
+  }
+  return mine;
+}
+
 } // namespace
 
 TEST_CASE("the reference solution, copied into the practice copy, passes the check") {
   for (const std::string stage : exercises) {
     CAPTURE(stage);
     tests::TempDir dir;
-    REQUIRE(practice(dir.path, "exercise " + number(stage)).code == 0);
-    fs::copy_file(source_dir / stage / "tail_merge.cpp", dir.path / stage / "tail_merge.cpp",
-                  fs::copy_options::overwrite_existing);
+    exercise(dir.path, stage, true);
     const auto result = practice(dir.path, "check " + number(stage));
     CAPTURE(result.output);
     CHECK(result.code == 0);
@@ -74,8 +83,7 @@ TEST_CASE("the untouched starting copy builds, and fails with the first step's h
   for (const std::string stage : exercises) {
     CAPTURE(stage);
     tests::TempDir dir;
-    REQUIRE(practice(dir.path, "exercise " + number(stage)).code == 0);
-    const std::string start = tests::read_file(dir.path / stage / "tail_merge.cpp");
+    const std::string start = tests::read_file(exercise(dir.path, stage));
     CHECK(start.find("TODO 1") != std::string::npos);
     CHECK(tests::read_file(dir.path / stage / "tail_merge.hpp") ==
           tests::read_file(source_dir / stage / "tail_merge.hpp"));
@@ -100,9 +108,7 @@ TEST_CASE("each typical wrong solution fails with its own hint") {
     const std::string expected_hint = text.substr(from, text.find('\n', from) - from);
     REQUIRE_FALSE(expected_hint.empty());
     tests::TempDir dir;
-    REQUIRE(practice(dir.path, "exercise " + number(stage)).code == 0);
-    const fs::path mine = dir.path / stage / "tail_merge.cpp";
-    fs::copy_file(source_dir / stage / "tail_merge.cpp", mine, fs::copy_options::overwrite_existing);
+    const fs::path mine = exercise(dir.path, stage, true);
     REQUIRE(std::system(("patch -s '" + mine.string() + "' < '" + patch.string() + "'").c_str()) == 0);
     const auto result = practice(dir.path, "check " + number(stage));
     CAPTURE(result.output);
@@ -117,8 +123,7 @@ TEST_CASE("each typical wrong solution fails with its own hint") {
 
 TEST_CASE("a copy that does not compile is shown with its own file and line") {
   tests::TempDir dir;
-  REQUIRE(practice(dir.path, "exercise 3").code == 0);
-  const fs::path mine = dir.path / "stage3_coroutines" / "tail_merge.cpp";
+  const fs::path mine = exercise(dir.path, "stage3_coroutines");
   tests::append(mine, "int broken = ;\n");
   const auto result = practice(dir.path, "check 3");
   CAPTURE(result.output);
@@ -129,8 +134,7 @@ TEST_CASE("a copy that does not compile is shown with its own file and line") {
 
 TEST_CASE("exercise never overwrites work in progress; reset keeps the old copy") {
   tests::TempDir dir;
-  REQUIRE(practice(dir.path, "exercise 2").code == 0);
-  const fs::path mine = dir.path / "stage2_mixed" / "tail_merge.cpp";
+  const fs::path mine = exercise(dir.path, "stage2_mixed");
   tests::append(mine, "// my work\n");
   const auto again = practice(dir.path, "exercise 2");
   CHECK(again.code == 0);

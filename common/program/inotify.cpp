@@ -17,6 +17,7 @@
 #include <string>
 #include <thread>
 #include <unistd.h>
+#include <vector>
 
 #ifdef __linux__
 #include <sys/eventfd.h>
@@ -58,23 +59,26 @@ public:
     }
     files_[file].insert(handle);
     names_[directory].emplace(absolute.filename().string(), handle);
-    paths_[handle] = absolute;
+    watched_[handle] = {absolute, {file}, directory};
     return true;
   }
 
   void forget(InputHandle* handle) {
     std::lock_guard lock(mutex_);
-    if (paths_.erase(handle) == 0) {
+    const auto found = watched_.find(handle);
+    if (found == watched_.end()) {
       return;
     }
-    for (auto& [wd, handles] : files_) {
-      handles.erase(handle);
+    const Watched& watched = found->second;
+    for (const int wd : watched.files) {
+      files_[wd].erase(handle);
     }
-    for (auto& [wd, names] : names_) {
-      for (auto it = names.begin(); it != names.end();) {
-        it = it->second == handle ? names.erase(it) : std::next(it);
-      }
+    auto& names = names_[watched.directory];
+    const auto [first, last] = names.equal_range(watched.path.filename().string());
+    for (auto it = first; it != last;) {
+      it = it->second == handle ? names.erase(it) : std::next(it);
     }
+    watched_.erase(found);
     // The watches themselves stay until the file or directory goes: removing
     // one that another handle shares would need counting, and they are cheap.
   }
@@ -148,7 +152,7 @@ private:
         const auto* event = reinterpret_cast<const inotify_event*>(buffer.data() + offset);
         offset += static_cast<long>(sizeof(inotify_event) + event->len);
         if ((event->mask & IN_Q_OVERFLOW) != 0) {
-          for (const auto& [handle, path] : paths_) {
+          for (const auto& [handle, watched] : watched_) {
             woken.insert(handle);
           }
           continue;
@@ -163,9 +167,10 @@ private:
             // A new file at the name: watch it too (the handle moves to it
             // once it has read the old one to its end).
             if ((event->mask & (IN_CREATE | IN_MOVED_TO)) != 0) {
-              const int wd = ::inotify_add_watch(fd_, paths_[it->second].c_str(), file_events);
-              if (wd >= 0) {
-                files_[wd].insert(it->second);
+              auto& watched = watched_[it->second];
+              const int wd = ::inotify_add_watch(fd_, watched.path.c_str(), file_events);
+              if (wd >= 0 && files_[wd].insert(it->second).second) {
+                watched.files.push_back(wd);
               }
             }
           }
@@ -181,9 +186,16 @@ private:
   int fd_ = -1;
   int stop_ = -1;
   bool failed_ = false;
+  // What is watched for a handle, so that forget() finds it without a search.
+  struct Watched {
+    std::filesystem::path path;
+    std::vector<int> files; // the file's watches: the first one's, and a new file's at the name
+    int directory = -1;
+  };
+
   std::map<int, std::set<InputHandle*>> files_;                   // a file's watch: its handles
   std::map<int, std::multimap<std::string, InputHandle*>> names_; // a directory's watch: followed names
-  std::map<InputHandle*, std::filesystem::path> paths_;           // every handle watched
+  std::map<InputHandle*, Watched> watched_;                       // every handle watched
   std::thread thread_;
 };
 

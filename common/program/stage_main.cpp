@@ -10,11 +10,11 @@
 #include "common/program/posix_io.hpp"
 #include "common/program/shutdown.hpp"
 #include "common/simulation.hpp"
+#include "common/threads.hpp"
 
 #include <algorithm>
 #include <array>
 #include <boost/json.hpp>
-#include <boost/thread/exceptions.hpp>
 #include <chrono>
 #include <condition_variable>
 #include <csignal>
@@ -24,7 +24,6 @@
 #include <mutex>
 #include <sys/resource.h>
 #include <sys/stat.h>
-#include <system_error>
 #include <thread>
 
 namespace common {
@@ -117,14 +116,8 @@ void write_stats(const std::filesystem::path& file, boost::json::object stats,
 // start_thread and ThreadPool (a writer, stage 5's writer thread, the signal
 // thread) reads as theirs do, not as Boost's or the library's raw text.
 std::string describe(const std::exception& error) {
-  std::error_code code;
-  if (const auto* refused = dynamic_cast<const boost::thread_resource_error*>(&error)) {
-    code = std::error_code(refused->code().value(), std::generic_category());
-  } else if (const auto* system = dynamic_cast<const std::system_error*>(&error)) {
-    code = system->code(); // std::thread's
-  }
-  if (code == std::errc::resource_unavailable_try_again) {
-    return "cannot start a thread: " + code.message() + " (see ulimit -u and ulimit -v)";
+  if (const auto why = refused_thread(error)) {
+    return "cannot start a thread: " + *why;
   }
   return error.what();
 }

@@ -12,7 +12,7 @@
 # stage 4, stage 3's for stage 5), with the step's TODO list at the top and,
 # at the end, stubs for the functions the step adds (tests/practice/<stage>.todo
 # and .stubs). `check` copies it into the build directory, where the target
-# test_practice_<stage> links it with the stage's tests (tests/CMakeLists.txt).
+# practice_check_<stage> links it with the stage's tests (tests/CMakeLists.txt).
 #
 # PRACTICE_DIR=DIR keeps the practice copies in DIR instead of practice/
 # (the checker's own tests use that); PRESET=NAME builds with that preset.
@@ -82,7 +82,7 @@ exercise() {
 # at configure time).
 configure() {
   [ -f "$build_dir/CMakeCache.txt" ] || cmake --preset "$preset" >/dev/null
-  grep -q "test_practice_" "$build_dir/build.ninja" || cmake "$build_dir" >/dev/null
+  grep -q "practice_check_" "$build_dir/build.ninja" || cmake "$build_dir" >/dev/null
 }
 
 # The build's copy of the participant's file: a #line directive makes the
@@ -177,8 +177,8 @@ check_once() {
   fi
   copy_into_build "$stage"
   say "checking $practice_dir/$stage/tail_merge.cpp against $stage's tests"
-  build_or_explain "test_practice_$stage" || return 1
-  report "$build_dir/tests/test_practice_$stage"
+  build_or_explain "practice_check_$stage" || return 1
+  report "$build_dir/practice/$stage/practice_check_$stage"
 }
 
 check() {
