@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <utility>
 
 namespace common {
 
@@ -59,12 +60,30 @@ int open_followable(const std::filesystem::path& path, struct stat& st, bool mis
   return fd;
 }
 
+// What is at `path` now, opened, or -1 if nothing is there yet; an input that
+// cannot be followed gives up.
+int open_if_there(const std::filesystem::path& path) {
+  struct stat st {};
+  try {
+    return open_followable(path, st, true);
+  } catch (const std::runtime_error& e) {
+    give_up(e);
+  }
+}
+
 } // namespace
 
 InputHandle::InputHandle(std::filesystem::path path, Start start) : path_(std::move(path)) {
   struct stat st {};
-  fd_ = open_followable(path_, st);
-  if (start == Start::at_end) {
+  fd_ = open_followable(path_, st, true);
+  // Not there yet, as tail -F does: waited for, and read from its start once
+  // it is created. Not so in a directory that is not there either: more
+  // likely a mistyped path than a log yet to come.
+  if (fd_ < 0) {
+    if (!std::filesystem::is_directory(std::filesystem::absolute(path_).parent_path())) {
+      throw io_error(path_, "cannot open for reading", ENOENT);
+    }
+  } else if (start == Start::at_end) {
     file_offset_ = st.st_size;
   }
   watched_ = inotify::watch(this, path_); // every change to the file calls wake()
@@ -145,6 +164,17 @@ std::string readline(const Handle& handle) {
     h.buffer_.erase(0, h.line_start_);
     h.scanned_ -= h.line_start_;
     h.line_start_ = 0;
+    if (h.fd_ < 0) { // not created yet (see the constructor)
+      h.fd_ = open_if_there(h.path_);
+      if (h.fd_ < 0) {
+        if (!std::exchange(h.said_missing_, true)) { // said at the first look, once the run has started
+          note(h.path_.string() + ": does not exist yet; following it once it is created");
+        }
+        h.drained_.store(closing, std::memory_order_release);
+        throw NoNewData();
+      }
+      note(h.path_.string() + ": created, following it from its start");
+    }
     // Read into a scratch buffer of this thread and keep only what arrived:
     // ten thousand handles with a few lines each then hold a few lines each,
     // not 8 KiB each.
@@ -181,14 +211,7 @@ std::string readline(const Handle& handle) {
         return take_unfinished_line(h.buffer_, h.scanned_);
       }
       // (Gone again before it could be opened: keep to the old file for now.)
-      struct stat replaced {};
-      int fd = -1;
-      try {
-        fd = open_followable(h.path_, replaced, true);
-      } catch (const std::runtime_error& e) {
-        give_up(e);
-      }
-      if (fd >= 0) {
+      if (const int fd = open_if_there(h.path_); fd >= 0) {
         note(h.path_.string() + ": file replaced, following the new file from its start");
         ::close(h.fd_); // only the reading thread ever uses it, and that is this one
         h.fd_ = fd;

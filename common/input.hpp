@@ -45,6 +45,8 @@ public:
 
   // Opens `path` for reading, to read from its beginning or (--from-end)
   // only what is appended later; throws std::runtime_error naming the path.
+  // A file not there yet (in a directory that is) is waited for, as tail -F
+  // does, and read from its start once it is created.
   explicit InputHandle(std::filesystem::path path, Start start = Start::at_beginning);
   ~InputHandle();
   InputHandle(const InputHandle&) = delete;
@@ -98,6 +100,7 @@ private:
   std::uint64_t wakes_seen_ = 0;        // wakes_ when readline() last looked (the tail's own)
   std::function<void()> waker_;         // the coroutine wait's, if one waits
   bool watched_ = false;                // inotify wakes it on every change
+  bool said_missing_ = false;           // the file was not there yet, and stderr was told
 };
 
 // Handles are shared, like Python's references to one file object: the set-up
@@ -115,6 +118,8 @@ Handle open_input(const std::filesystem::path& path, InputHandle::Start start = 
 // was read (truncated), reading restarts at its beginning; if the path now
 // names a new file (renamed away and created again), the old one is read to
 // its end and then the new one from its beginning; both with a note on stderr.
+// (A file truncated and written past the read position between two looks
+// cannot be told from one that grew: read on from that position, as tail -F.)
 // An error (the path now names a directory, a failed read, a line too long)
 // is said on stderr at once and thrown as std::runtime_error naming the path.
 //

@@ -236,14 +236,14 @@ std::vector<std::string> numbered_lines(std::string_view prefix, int from, int t
 
 // Follows a.log and b.log through a truncation of b.log and a
 // rename-and-recreate of a.log, then stops the stage with `signal`.
-void follow_through_rotation(int signal) {
+void follow_through_rotation(int signal, const std::string& interval) {
   TempDir dir;
   const auto a = dir.path / "a.log";
   const auto b = dir.path / "b.log";
   const auto merged = dir.path / "merged.log";
   append(a, numbered("a-old-", 0, 50));
   append(b, numbered("b-first-", 0, 50));
-  Stage stage(dir.path, {"--follow", a.string(), b.string(), "--output", merged.string(), "--interval", "0.01"});
+  Stage stage(dir.path, {"--follow", a.string(), b.string(), "--output", merged.string(), "--interval", interval});
 
   // In follow mode every line reaches the output at once: wait for what was
   // written so far before truncating, or the truncation could go unseen
@@ -295,11 +295,12 @@ std::string prefix() {
 } // namespace
 
 TEST_CASE("follow: truncation and rename-and-recreate lose nothing; SIGINT drains and exits 0") {
-  follow_through_rotation(SIGINT);
+  // A 60 s interval: the truncation and the rename are noticed when they happen.
+  follow_through_rotation(SIGINT, "60");
 }
 
-TEST_CASE("follow: SIGTERM drains and exits 0 too") {
-  follow_through_rotation(SIGTERM);
+TEST_CASE("follow: SIGTERM drains and exits 0 too; so it does when the tails look every 0.01 s") {
+  follow_through_rotation(SIGTERM, "0.01");
 }
 
 TEST_CASE("follow: --from-end skips what is already there; long lines and NUL bytes pass unchanged") {
@@ -627,6 +628,62 @@ TEST_CASE("follow: tail -F's cases: delete and recreate, rename onto the name 20
   CHECK(lines.size() == 24);
 }
 
+TEST_CASE("follow: a file not there at the start is waited for, with a note, and merged from its start") {
+  TempDir dir;
+  const auto a = dir.path / "a.log";
+  const auto never = dir.path / "never.log";
+  const auto merged = dir.path / "merged.log";
+  append(dir.path / "b.log", "b\n");
+  Stage stage(dir.path, {"--follow", a.string(), (dir.path / "b.log").string(), never.string(), "--output",
+                         merged.string(), "--interval", "60", "--from-end"});
+  wait_until([&] { return contains(dir.path / "stderr.txt", a.string() + ": does not exist yet"); }, "the note");
+  CHECK(contains(dir.path / "stderr.txt",
+                 prefix() + a.string() + ": does not exist yet; following it once it is created\n"));
+  append(a, "a-1\na-2\n"); // created: read from its start, --from-end or not
+  wait_until([&] { return contains(merged, "a-1\na-2\n"); }, "the created file is merged");
+  append(a, "a-3\n");
+  wait_until([&] { return contains(merged, "a-3\n"); }, "the line appended later is merged");
+  stage.signal(SIGINT); // never.log never came: that is no error
+  CHECK(stage.wait() == 0);
+  CHECK(read_file(merged) == "a-1\na-2\na-3\n"); // (b.log's line was there before: --from-end)
+  CHECK(contains(dir.path / "stderr.txt", prefix() + a.string() + ": created, following it from its start\n"));
+  CHECK(contains(dir.path / "stderr.txt", never.string() + ": does not exist yet"));
+}
+
+TEST_CASE(
+    "follow: 200 rotations in a row lose nothing: each old file is read to its end, each new one from its start") {
+  TempDir dir;
+  const auto a = dir.path / "a.log";
+  const auto merged = dir.path / "merged.log";
+  append(a, "start\n");
+  Stage stage(dir.path, {"--follow", a.string(), "--output", merged.string(), "--interval", "60"});
+  wait_until([&] { return contains(merged, "start\n"); }, "the first line is merged");
+  std::vector<std::string> expected = {"start"};
+  for (int i = 0; i < 200; ++i) {
+    const std::string n = std::to_string(i);
+    if (i % 2 == 0) {
+      // Renamed away, written to once more by a logger not told yet, then
+      // created again: the old file's last line comes before the new file's.
+      const auto rotated = dir.path / ("a.log." + n);
+      fs::rename(a, rotated);
+      append(rotated, "old-" + n + "\n");
+      append(a, "new-" + n + "\n");
+      expected.insert(expected.end(), {"old-" + n, "new-" + n});
+    } else {
+      // A new file renamed onto the name.
+      append(dir.path / "a.log.next", "onto-" + n + "\n");
+      fs::rename(dir.path / "a.log.next", a);
+      expected.push_back("onto-" + n);
+    }
+    // The next rotation only once this one is read: tail -F too skips a file
+    // that came and went between two of its looks.
+    wait_until([&] { return contains(merged, expected.back() + "\n"); }, "the rotated file is merged");
+  }
+  stage.signal(SIGINT);
+  CHECK(stage.wait() == 0);
+  CHECK(lines_of(read_file(merged)) == expected);
+}
+
 TEST_CASE("follow: a writer appending 20,000 lines while the stage starts loses none of them") {
   TempDir dir;
   const auto a = dir.path / "a.log";
@@ -700,9 +757,18 @@ TEST_CASE("bad input: each gets one line naming the path or option, a non-zero e
     std::string message; // after "<stage>: "
   };
   const std::vector<Case> cases = {
-      {{"--follow", (dir.path / "missing.log").string(), "--output", merged.string()},
+      {{"--follow", (dir.path / "no-dir/missing.log").string(), "--output", merged.string()},
        2,
-       (dir.path / "missing.log").string() + ": cannot open for reading: No such file or directory"},
+       (dir.path / "no-dir/missing.log").string() + ": cannot open for reading: No such file or directory"},
+      {{"--follow", (dir.path / "later.log").string(), (dir.path / "dir/../later.log").string(), "--output",
+        merged.string()},
+       2,
+       (dir.path / "dir/../later.log").string() + ": the same file as " + (dir.path / "later.log").string() +
+           ", given twice"},
+      {{"--follow", (dir.path / "later.log").string(), "--output", (dir.path / "later.log").string()},
+       2,
+       "--output " + (dir.path / "later.log").string() + ": is one of the inputs (" +
+           (dir.path / "later.log").string() + ")"},
       {{"--follow", (dir.path / "dir").string(), "--output", merged.string()},
        2,
        (dir.path / "dir").string() + ": cannot read: Is a directory"},

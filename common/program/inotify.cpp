@@ -51,15 +51,25 @@ public:
       return false;
     }
     const auto absolute = std::filesystem::absolute(path).lexically_normal();
+    // A file not created yet has no watch of its own until its directory
+    // says it was created (run() adds it then).
     const int file = ::inotify_add_watch(fd_, absolute.c_str(), file_events);
-    const int directory = ::inotify_add_watch(fd_, absolute.parent_path().c_str(), directory_events | IN_ONLYDIR);
-    if (file < 0 || directory < 0) {
+    if (file < 0 && errno != ENOENT) {
       give_up(std::string("cannot watch ") + absolute.string() + ": " + std::strerror(errno));
       return false;
     }
-    files_[file].insert(handle);
+    const int directory = ::inotify_add_watch(fd_, absolute.parent_path().c_str(), directory_events | IN_ONLYDIR);
+    if (directory < 0) {
+      give_up(std::string("cannot watch ") + absolute.parent_path().string() + ": " + std::strerror(errno));
+      return false;
+    }
+    Watched& watched = watched_[handle];
+    watched = {absolute, {}, directory};
+    if (file >= 0) {
+      files_[file].insert(handle);
+      watched.files.push_back(file);
+    }
     names_[directory].emplace(absolute.filename().string(), handle);
-    watched_[handle] = {absolute, {file}, directory};
     return true;
   }
 
@@ -154,6 +164,15 @@ private:
         if ((event->mask & IN_Q_OVERFLOW) != 0) {
           for (const auto& [handle, watched] : watched_) {
             woken.insert(handle);
+          }
+          continue;
+        }
+        if ((event->mask & IN_IGNORED) != 0) { // the file is gone, and its watch with it
+          if (const auto file = files_.find(event->wd); file != files_.end()) {
+            for (auto* handle : file->second) {
+              std::erase(watched_.at(handle).files, event->wd);
+            }
+            files_.erase(file);
           }
           continue;
         }

@@ -196,6 +196,11 @@ bool remove_failed_output(const std::filesystem::path& path);
 Handles open_followed_inputs(const Options& options) {
   reserve_descriptors(options.inputs.size(), 1, "--follow: " + std::to_string(options.inputs.size()) + " input files");
   std::map<std::pair<dev_t, ino_t>, std::filesystem::path> seen;
+  std::map<std::filesystem::path, std::filesystem::path> not_there_yet; // by the path they will have
+  const auto will_be = [](const std::filesystem::path& path) {
+    std::error_code ec;
+    return std::filesystem::weakly_canonical(path, ec);
+  };
   Handles handles;
   for (const auto& path : options.inputs) {
     try {
@@ -210,7 +215,12 @@ Handles open_followed_inputs(const Options& options) {
       if (!inserted) {
         throw UsageError(path.string() + ": the same file as " + first->second.string() + ", given twice");
       }
+    } else if (const auto [first, inserted] = not_there_yet.emplace(will_be(path), path); !inserted) {
+      throw UsageError(path.string() + ": the same file as " + first->second.string() + ", given twice");
     }
+  }
+  if (const auto input = not_there_yet.find(will_be(options.output)); input != not_there_yet.end()) {
+    throw UsageError("--output " + options.output.string() + ": is one of the inputs (" + input->second.string() + ")");
   }
   struct stat out {};
   if (::stat(options.output.c_str(), &out) == 0) {
