@@ -60,6 +60,11 @@ int open_followable(const std::filesystem::path& path, struct stat& st, bool mis
   return fd;
 }
 
+std::runtime_error line_too_long(const std::filesystem::path& path, off_t offset) {
+  return std::runtime_error(path.string() + ": the line at byte " + std::to_string(offset) +
+                            " is longer than 64 MiB, the longest line this program takes");
+}
+
 // What is at `path` now, opened, or -1 if nothing is there yet; an input that
 // cannot be followed gives up.
 int open_if_there(const std::filesystem::path& path) {
@@ -149,9 +154,7 @@ std::string readline(const Handle& handle) {
     const bool found = newline != std::string::npos;
     if (const auto length = (found ? newline + 1 : h.buffer_.size()) - h.line_start_;
         found ? length > max_line_length : length >= max_line_length) {
-      const auto offset = h.file_offset_ - static_cast<off_t>(h.buffer_.size() - h.line_start_);
-      give_up(std::runtime_error(h.path_.string() + ": the line at byte " + std::to_string(offset) +
-                                 " is longer than 64 MiB, the longest line this program takes"));
+      give_up(line_too_long(h.path_, h.file_offset_ - static_cast<off_t>(h.buffer_.size() - h.line_start_)));
     }
     if (found) {
       std::string line(h.buffer_, h.line_start_, newline + 1 - h.line_start_);
@@ -182,8 +185,7 @@ std::string readline(const Handle& handle) {
     const auto n = ::pread(h.fd_, scratch.data(), scratch.size(), h.file_offset_);
     const int error = errno;
     if (n > 0) {
-      h.buffer_.append(scratch.data(), static_cast<std::size_t>(n));
-      h.file_offset_ += n;
+      add_read(handle, {scratch.data(), static_cast<std::size_t>(n)});
       continue;
     }
     if (n < 0 && error == EINTR) {
@@ -207,6 +209,11 @@ std::string readline(const Handle& handle) {
     // partial line included, then the new one from its start.
     struct stat at_path {};
     if (::stat(h.path_.c_str(), &at_path) == 0 && (at_path.st_ino != st.st_ino || at_path.st_dev != st.st_dev)) {
+      // The old file may have grown since the read above, before the new one
+      // was created: once more to its end first.
+      if (::fstat(h.fd_, &st) == 0 && st.st_size > h.file_offset_) {
+        continue;
+      }
       if (!h.buffer_.empty()) {
         return take_unfinished_line(h.buffer_, h.scanned_);
       }
@@ -229,6 +236,25 @@ std::string readline(const Handle& handle) {
       h.drained_.store(true, std::memory_order_release);
     }
     throw NoNewData();
+  }
+}
+
+ReadAt next_read(const Handle& handle) {
+  return {handle->fd_, handle->file_offset_};
+}
+
+void add_read(const Handle& handle, std::string_view bytes) {
+  InputHandle& h = *handle;
+  // Keep only the partial line, then append what was read.
+  h.buffer_.erase(0, h.line_start_);
+  h.scanned_ -= h.line_start_;
+  h.line_start_ = 0;
+  h.buffer_ += bytes;
+  h.file_offset_ += static_cast<off_t>(bytes.size());
+  // (readline() checks this for its own reads; another reader may only call
+  // buffered_line(), which does not.)
+  if (h.buffer_.size() > max_line_length && h.buffer_.find('\n') >= max_line_length) {
+    give_up(line_too_long(h.path_, h.file_offset_ - static_cast<off_t>(h.buffer_.size())));
   }
 }
 

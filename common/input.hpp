@@ -22,6 +22,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <sys/types.h>
 #include <vector>
 
@@ -85,6 +86,8 @@ public:
 private:
   friend std::string readline(const std::shared_ptr<InputHandle>& handle);
   friend std::optional<std::string> buffered_line(const std::shared_ptr<InputHandle>& handle);
+  friend struct ReadAt next_read(const std::shared_ptr<InputHandle>& handle);
+  friend void add_read(const std::shared_ptr<InputHandle>& handle, std::string_view bytes);
 
   std::filesystem::path path_;
   int fd_ = -1;
@@ -136,5 +139,17 @@ std::string readline(const Handle& handle);
 // to the thread pool for readline() worth its cost. One read() brings in
 // 8 KiB, a few hundred lines of a typical log.
 std::optional<std::string> buffered_line(const Handle& handle);
+
+// For a reader that makes the read itself, as the io_uring program beyond
+// stage 5 does (common/beyond/io_uring.cpp): where the next bytes of the file
+// are (fd -1: not created yet), and handing in what that read brought. When a
+// read brings nothing, readline() does what comes next (a truncated or
+// replaced file, a closed handle), as it does after its own read.
+struct ReadAt {
+  int fd;
+  off_t offset;
+};
+ReadAt next_read(const Handle& handle);
+void add_read(const Handle& handle, std::string_view bytes);
 
 } // namespace common

@@ -128,6 +128,7 @@ Setup::Setup(const Options& options) {
 
 void Setup::start_write_threads(const Options& options) {
   errors_.resize(input_paths_.size());
+  closed_at_.resize(input_paths_.size(), std::chrono::steady_clock::now());
   for (std::size_t i = 0; i < input_paths_.size(); ++i) {
     const std::uint64_t seed = file_seed(options.seed, i);
     if (options.prefill) {
@@ -147,6 +148,7 @@ void Setup::start_write_threads(const Options& options) {
           } catch (...) {
             errors_[i] = std::current_exception();
           }
+          closed_at_[i] = std::chrono::steady_clock::now();
           handles_[i]->close(); // whatever happened, this file gets no more data
         });
   }
@@ -163,6 +165,10 @@ void Setup::join_writers() {
       std::rethrow_exception(error);
     }
   }
+}
+
+std::chrono::steady_clock::time_point Setup::last_close() const {
+  return *std::max_element(closed_at_.begin(), closed_at_.end());
 }
 
 void Setup::stop_writers() {

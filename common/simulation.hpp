@@ -7,6 +7,7 @@
 #include "common/wait.hpp"
 
 #include <boost/thread/thread.hpp>
+#include <chrono>
 #include <cstdint>
 #include <exception>
 #include <filesystem>
@@ -50,6 +51,9 @@ public:
 
   // Waits until every writer has finished; rethrows the first writer's error.
   void join_writers();
+  // After join_writers(): when the last writer finished and closed its input
+  // (for the benchmark: how long the merge took after that).
+  std::chrono::steady_clock::time_point last_close() const;
 
 private:
   void start_write_threads(const Options& options);
@@ -61,7 +65,8 @@ private:
   Handles handles_;
   std::filesystem::path output_path_;
   std::vector<boost::thread> writers_;
-  std::vector<std::exception_ptr> errors_; // errors_[i] is written only by writer i
+  std::vector<std::exception_ptr> errors_;                       // errors_[i] is written only by writer i
+  std::vector<std::chrono::steady_clock::time_point> closed_at_; // so is closed_at_[i]
 };
 
 } // namespace common

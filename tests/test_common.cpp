@@ -283,11 +283,51 @@ TEST_CASE("input handle: closing from another thread while it is read loses noth
   CHECK(expected == 2000);
 }
 
-TEST_CASE("input handle: a missing input and a directory are refused by name") {
+TEST_CASE("input handle: a path in a missing directory and a directory are refused by name") {
   TempDir dir;
-  CHECK_THROWS_WITH(common::open_input(dir.path / "missing"),
-                    doctest::Contains(((dir.path / "missing").string() + ": cannot open for reading").c_str()));
+  CHECK_THROWS_WITH(
+      common::open_input(dir.path / "no-dir" / "missing"),
+      doctest::Contains(((dir.path / "no-dir" / "missing").string() + ": cannot open for reading").c_str()));
   CHECK_THROWS_WITH(common::open_input(dir.path), doctest::Contains("Is a directory"));
+}
+
+TEST_CASE("input handle: a file not there yet is waited for, and read from its start once created") {
+  TempDir dir;
+  const auto path = dir.path / "later.log";
+  const auto handle = common::open_input(path, common::InputHandle::Start::at_end);
+  CHECK_THROWS_AS(common::readline(handle), common::NoNewData);
+  tests::append(path, "first\nsecond\n");
+  CHECK(common::readline(handle) == "first\n");
+  CHECK(common::readline(handle) == "second\n");
+  handle->close();
+  CHECK_THROWS_AS(common::readline(handle), common::NoNewData);
+  CHECK(handle->closed());
+}
+
+TEST_CASE("input handle: a file closed before it was ever created ends drained") {
+  TempDir dir;
+  const auto handle = common::open_input(dir.path / "never.log");
+  handle->close();
+  CHECK_THROWS_AS(common::readline(handle), common::NoNewData);
+  CHECK(handle->closed());
+}
+
+TEST_CASE("input handle: another reader's bytes (add_read) are handed out as lines, and next_read moves on") {
+  TempDir dir;
+  const auto path = dir.path / "a.log";
+  tests::append(path, "");
+  const auto handle = common::open_input(path);
+  const auto at = common::next_read(handle);
+  CHECK(at.fd >= 0);
+  CHECK(at.offset == 0);
+  common::add_read(handle, "one\ntw");
+  CHECK(common::buffered_line(handle) == "one\n");
+  CHECK(common::buffered_line(handle) == std::nullopt);
+  common::add_read(handle, "o\n");
+  CHECK(common::next_read(handle).offset == 8);
+  CHECK(common::buffered_line(handle) == "two\n");
+  CHECK_THROWS_WITH(common::add_read(handle, std::string(common::max_line_length + 1, 'x')),
+                    doctest::Contains("a.log: the line at byte 8 is longer than 64 MiB"));
 }
 
 TEST_CASE("output file: a full disk is reported when the output is closed") {

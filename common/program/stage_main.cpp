@@ -374,6 +374,8 @@ int run_stage(int argc, const char* const argv[], std::string_view stage_name, c
     const int peak_threads = threads.stop();
     stopper.detach();
     setup.join_writers();
+    // How long the merge went on after the last input was closed: the drain.
+    const std::chrono::duration<double, std::milli> drain = end - std::min(end, setup.last_close());
     const MergeCheck check = confirm_merge(setup.input_paths(), setup.output_path());
 
     char seconds[32];
@@ -400,6 +402,7 @@ int run_stage(int argc, const char* const argv[], std::string_view stage_name, c
                    {"latency_lines", latency.lines},
                    {"latency_median_ms", latency.median_ms},
                    {"latency_p99_ms", latency.p99_ms},
+                   {"drain_ms", drain.count()},
                    {"confirm_merge", check.ok}},
                   debug::longest_stall());
     }

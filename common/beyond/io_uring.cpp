@@ -1,0 +1,144 @@
+// Beyond the book: stage 5 with no thread pool at all.
+//
+// Stage 5 still sends every read() to the pool: epoll, which the loop waits
+// on, says a regular file is always ready, so a read of one can only block
+// the thread that makes it (Python's asyncio is in the same place, and runs
+// file reads on threads). io_uring has no such gap: the loop hands the kernel
+// the read, goes on with other work, and is called back with the bytes, as for
+// a socket. Boost.Asio offers it as asio::random_access_file, when built with
+// BOOST_ASIO_HAS_IO_URING and liburing (this project's CMakeLists.txt).
+//
+// Against stage 5, one line of tail_async changes: the pool's readline
+// becomes readline_uring, below. Everything else is stage 5's own: its
+// WriteThread, its wait (woken by inotify), the shared command line. Where
+// the system refuses io_uring (a container's seccomp profile,
+// kernel.io_uring_disabled) the program says so once and reads on the pool,
+// exactly as stage 5 does.
+#include "io_uring.hpp"
+
+#include "common/program/posix_io.hpp"
+#include "stage5_nonblocking/tail_merge.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/random_access_file.hpp>
+#include <optional>
+#include <vector>
+
+namespace {
+
+using namespace asio::experimental::awaitable_operators; // a || b: the first of two operations, the other cancelled
+
+// readline() with its read() handed to the kernel's queue. The loop is free
+// while the kernel reads, and no thread waits for it.
+//
+// The trap: the descriptor belongs to the handle, which closes it when the
+// file is replaced. `file` only borrows it (assign), and gives it back
+// (release) before the handle moves on, or before the file object goes:
+// an asio file object closes what it holds.
+awaitable<std::string> readline_uring(const common::Handle& handle, asio::random_access_file& file) {
+  for (;;) {
+    if (auto line = common::buffered_line(handle)) {
+      co_return std::move(*line);
+    }
+    const common::ReadAt at = common::next_read(handle);
+    if (at.fd < 0) {
+      break; // not created yet: readline() says so
+    }
+    if (!file.is_open() || file.native_handle() != at.fd) {
+      if (file.is_open()) {
+        file.release();
+      }
+      file.assign(at.fd);
+    }
+    // The second trap: on a file system without non-blocking reads the
+    // kernel hands each read to a worker thread of its own, and where it may
+    // not start one (ulimit -u) the read never completes. So it gets a second
+    // at most; then it is cancelled, and readline() reads instead.
+    std::vector<char> chunk(8 * 1024);
+    asio::steady_timer patience(file.get_executor(), std::chrono::seconds(1));
+    const auto done = co_await (file.async_read_some_at(static_cast<std::uint64_t>(at.offset), asio::buffer(chunk),
+                                                        asio::as_tuple(asio::use_awaitable)) ||
+                                patience.async_wait(asio::as_tuple(asio::use_awaitable)));
+    const std::size_t n = done.index() == 0 ? std::get<1>(std::get<0>(done)) : 0;
+    if (n == 0) {
+      break; // at the end of what is written (or a read error, which readline() meets again and names)
+    }
+    common::add_read(handle, {chunk.data(), n});
+  }
+  // What comes at the end of the data is readline()'s: a last read that finds
+  // nothing, then fstat() and stat() to see whether the file was truncated,
+  // replaced or closed. These come from the kernel's caches, and never wait
+  // for a disk; readline() throws NoNewData if nothing came.
+  file.release();
+  co_return common::readline(handle);
+}
+
+// Stage 5's tail_async, reading through io_uring when `uring` says it may.
+awaitable<void> tail_async(common::Handle handle, common::Seconds interval, bool uring,
+                           std::function<awaitable<void>(std::string)> write) {
+  std::optional<asio::random_access_file> file;
+  if (uring) {
+    file.emplace(co_await asio::this_coro::executor);
+  }
+  while (!handle->closed()) {
+    std::optional<std::string> line;
+    try {
+      line = common::buffered_line(handle);
+      if (line) {
+        co_await asyncio::sleep(common::Seconds(0));
+      } else if (uring) {
+        line = co_await readline_uring(handle, *file);
+      } else {
+        line = co_await asyncio::run_in_executor(asyncio::default_executor(), common::readline, handle);
+      }
+    } catch (const common::NoNewData&) {
+    }
+    if (line) {
+      co_await write(std::move(*line));
+    } else {
+      co_await asyncio::wait_for_data(handle, interval);
+    }
+  }
+  if (file && file->is_open()) {
+    file->release(); // the handle's, not ours to close
+  }
+}
+
+// Whether this loop can read through io_uring: Asio sets up the ring when the
+// first file object needs it, and throws if the kernel refuses.
+bool io_uring_usable(const asio::any_io_executor& loop) {
+  try {
+    asio::random_access_file probe(loop);
+    return true;
+  } catch (const boost::system::system_error& e) {
+    common::note("io_uring is refused (" + e.code().message() +
+                 "): reading on the thread pool instead, as stage 5 does");
+    return false;
+  }
+}
+
+// Stage 5's merge_into: every tail on this loop, every write awaited on
+// the writer thread.
+awaitable<void> merge_into(tail_merge::WriteThread& output, common::Handles handles, common::Seconds interval,
+                           bool uring) {
+  auto write = [&](std::string data) { return output.write(std::move(data)); };
+  std::vector<awaitable<void>> tasks;
+  for (const auto& handle : handles) {
+    tasks.push_back(tail_async(handle, interval, uring, write));
+  }
+  co_await asyncio::gather(std::move(tasks));
+}
+
+} // namespace
+
+namespace io_uring_tail {
+
+awaitable<void> run_fully_async(common::Handles handles, common::Seconds interval, std::filesystem::path output_path) {
+  const bool uring = io_uring_usable(co_await asio::this_coro::executor);
+  tail_merge::WriteThread writer(output_path);
+  co_await asyncio::async_with(
+      writer, [&](tail_merge::WriteThread& output) { return merge_into(output, handles, interval, uring); });
+}
+
+} // namespace io_uring_tail
