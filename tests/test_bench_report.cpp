@@ -70,7 +70,7 @@ struct Results {
   void raw(const std::string& line) { manifest += line + "\n"; }
 
   void ok(const std::string& kind, const std::string& stage, long long files, long long lines,
-          const std::string& stats_json) {
+          const std::string& stats_json, const std::string& wall = "1.0") {
     const std::string name = "runs/" + kind + "-" + std::to_string(files) + "-" + stage + ".json";
     write_file(dir.path / name, stats_json);
     record({{"record", "run"},
@@ -79,7 +79,7 @@ struct Results {
             {"files", std::to_string(files)},
             {"lines", std::to_string(lines)},
             {"status", "ok"},
-            {"wall", "1.0"},
+            {"wall", wall},
             {"stats", name},
             {"args", "--prefill"}});
   }
@@ -158,7 +158,7 @@ void fill(Results& r) {
 
   r.ok("latency", "stage1_threads", 100, 100,
        stats("stage1_threads", 10000, 1e4, 201, 10,
-             R"(,"latency_lines":10000,"latency_median_ms":5.24,"latency_p99_ms":10.5)"));
+             R"(,"latency_lines":10000,"latency_median_ms":5.24,"latency_p99_ms":10.5,"drain_ms":3)"));
   r.ok("idle", "stage1_threads", 1000, 0,
        R"({"stage":"stage1_threads","lines":0,"seconds":10,"lines_per_second":0,"peak_threads":2001,)"
        R"("peak_rss_mib":30,"cpu_seconds":2.5,"confirm_merge":true})");
@@ -284,8 +284,8 @@ TEST_CASE("bench_report: one table row per prefilled shape, each stage's rate wi
   CHECK(contains(line_starting(section(report, "## Threads"), "| 1,000 × 100 * |"),
                  "| 300 threads, 10 MiB, 0.5 s CPU | 1001 threads, 10 MiB, 0.5 s CPU |"));
   CHECK(line_starting(report, "| stage1_threads | 5.2") ==
-        "| stage1_threads | 5.2 ms | 10.5 ms | 25% (2.5 s in 10.0 s) | n/a (no event loop) |");
-  CHECK(line_starting(report, "| stage3_coroutines | –") == "| stage3_coroutines | – | – | – | 996 ms |");
+        "| stage1_threads | 5.2 ms | 10.5 ms | 3.0 ms | 25% (2.5 s in 10.0 s) | – | n/a (no event loop) |");
+  CHECK(line_starting(report, "| stage3_coroutines | –") == "| stage3_coroutines | – | – | – | – | – | 996 ms |");
 
   // The machine and the command are named.
   CHECK(contains(report, "Linux 6.1 x86_64, Test CPU, 2 cores"));
@@ -336,7 +336,50 @@ TEST_CASE("bench_report: every target is a PASS, MISS or SKIP line, and a MISS s
   const auto skip = lines_starting(report, "- SKIP ").size();
   CHECK(contains(report, std::to_string(pass) + " PASS, " + std::to_string(miss) + " MISS, " + std::to_string(skip) +
                              " SKIP."));
-  CHECK(miss == 7);
+  CHECK(miss == 9);
+}
+
+TEST_CASE("bench_report: idle CPU, line latency and the end after the last line, against their limits") {
+  Results r;
+  fill(r);
+  const std::string quick = R"(,"latency_lines":10000,"latency_median_ms":0.42,"latency_p99_ms":3.1,"drain_ms":1.2)";
+  r.ok("latency", "stage3_coroutines", 100, 100, stats("stage3_coroutines", 10000, 1e4, 5, 10, quick));
+  r.ok("latency-polling", "stage3_coroutines", 100, 100,
+       stats("stage3_coroutines", 10000, 1e4, 5, 10,
+             R"(,"latency_lines":10000,"latency_median_ms":50.5,"latency_p99_ms":99.1,"drain_ms":97)"));
+  r.ok("idle", "stage3_coroutines", 1000, 0,
+       R"({"stage":"stage3_coroutines","lines":0,"seconds":5,"lines_per_second":0,"peak_threads":5,)"
+       R"("peak_rss_mib":30,"cpu_seconds":0.015,"confirm_merge":true})");
+  r.ok("small", "stage1_threads", 5, 4000, stats("stage1_threads", 20000, 1e6, 6, 5), "0.031");
+  REQUIRE(r.run() == 0);
+  const auto report = r.report();
+
+  CHECK(line_starting(report, "- MISS stage1_threads idle CPU") ==
+        "- MISS stage1_threads idle CPU with 1,000 idle inputs: 25% of a core, limit under 1.0%");
+  CHECK(line_starting(report, "- MISS stage1_threads line latency") ==
+        "- MISS stage1_threads line latency with 100 writers: median 5.2 ms, p99 10.5 ms, limits under 2.0 ms and "
+        "10.0 ms");
+  CHECK(line_starting(report, "- PASS stage1_threads merge ends") ==
+        "- PASS stage1_threads merge ends after its last input is closed: 3.0 ms, limit under 10.0 ms");
+  CHECK(line_starting(report, "- PASS stage3_coroutines idle CPU") ==
+        "- PASS stage3_coroutines idle CPU with 1,000 idle inputs: 0.3% of a core, limit under 1.0%");
+  CHECK(line_starting(report, "- PASS stage3_coroutines line latency") ==
+        "- PASS stage3_coroutines line latency with 100 writers: median 0.4 ms, p99 3.1 ms, limits under 2.0 ms and "
+        "10.0 ms");
+  CHECK(line_starting(report, "- PASS stage1_threads whole process") ==
+        "- PASS stage1_threads whole process, 5 × 4,000 prefilled: 31.0 ms, limit under 40.0 ms");
+  CHECK(line_starting(report, "- SKIP stage2_mixed idle CPU") ==
+        "- SKIP stage2_mixed idle CPU with 1,000 idle inputs: not run");
+
+  // With inotify, then with it off: one row per stage in each table.
+  const auto live = section(report, "## Live writers");
+  CHECK(line_starting(live, "| stage3_coroutines | 0.4 ms") ==
+        "| stage3_coroutines | 0.4 ms | 3.1 ms | 1.2 ms | 0.3% (0.0 s in 5.0 s) | – | 996 ms |");
+  CHECK(line_starting(live, "| stage1_threads | 5.2 ms") ==
+        "| stage1_threads | 5.2 ms | 10.5 ms | 3.0 ms | 25% (2.5 s in 10.0 s) | 31.0 ms | n/a (no event loop) |");
+  CHECK(line_starting(live, "| stage3_coroutines | 50.5 ms") ==
+        "| stage3_coroutines | 50.5 ms | 99.1 ms | 97.0 ms | – |");
+  CHECK(contains(live, "with inotify off (`TAIL_MERGE_NO_INOTIFY=1`)"));
 }
 
 TEST_CASE("bench_report: a failed run is shown as failed with its message, never as a figure") {

@@ -13,7 +13,7 @@ source common/tools/workshop_lib.sh
 # into the report, the plot and the PASS/MISS lines.
 
 bench_seed=62       # every stage merges the same lines
-bench_interval=0.01 # tails poll often, so they notice the end of a run quickly
+bench_interval=0.01 # the throughput runs' tails look often where inotify is off
 
 # Seconds between two $EPOCHREALTIME readings, to the microsecond.
 bench_seconds() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.6f", b - a }'; }
@@ -54,16 +54,27 @@ bench_failure() {
   fi
 }
 
+# bench_binary STAGE: the executable of a stage, or of the program beyond stage 5.
+bench_binary() {
+  if [ "$1" = stage5_io_uring ]; then echo "$bin/common/beyond/$1"; else echo "$bin/$1/$1"; fi
+}
+
 # bench_run KIND STAGE FILES LINES [OPTION...]: runs one stage under a time
 # limit and records how it went and where its --stats file is. With
-# $bench_inputs set, the inputs go there (--inputs-dir) and stay.
+# $bench_inputs set, the inputs go there (--inputs-dir) and stay. A KIND
+# ending in -polling runs with inotify off (TAIL_MERGE_NO_INOTIFY=1); the
+# --interval is $bench_run_interval if set.
 bench_run() {
   local kind=$1 stage=$2 files=$3 lines=$4
   shift 4
   local id="$kind-${files}x$lines-$stage"
   local stats="runs/$id.json" err="$bench_dir/runs/$id.err"
-  local options=(--files "$files" --lines "$lines" --seed "$bench_seed" --interval "$bench_interval" "$@")
-  local shown="${options[*]}"
+  local options=(--files "$files" --lines "$lines" --seed "$bench_seed" --interval "${bench_run_interval:-$bench_interval}" "$@")
+  local shown="${options[*]}" environment=()
+  if [[ $kind == *-polling ]]; then
+    environment=(TAIL_MERGE_NO_INOTIFY=1)
+    shown="TAIL_MERGE_NO_INOTIFY=1 STAGE $shown"
+  fi
   if [ -n "${bench_inputs:-}" ]; then
     options+=(--inputs-dir "$bench_inputs")
     shown+=" --inputs-dir DIR"
@@ -79,7 +90,7 @@ bench_run() {
   limit=$((left < bench_timeout ? left : bench_timeout))
   bench_progress "$kind: $stage, $files files x $lines lines"
   local start=$EPOCHREALTIME rc=0
-  timeout -k 5 "$limit" "$bin/$stage/$stage" "${options[@]}" --stats "$bench_dir/$stats" \
+  timeout -k 5 "$limit" env "${environment[@]}" "$(bench_binary "$stage")" "${options[@]}" --stats "$bench_dir/$stats" \
     >"$bench_dir/runs/$id.out" 2>"$err" || rc=$?
   local wall message=""
   wall=$(bench_seconds "$start" "$EPOCHREALTIME")
@@ -118,7 +129,7 @@ bench_cat() {
 # in a new directory; the first good run's inputs are timed with cat.
 bench_shape() {
   local kind=$1 files=$2 lines=$3 stage timed=""
-  for stage in "${stages[@]}"; do
+  for stage in "${bench_programs[@]}"; do
     bench_inputs=$(mktemp -d "${TMPDIR:-/tmp}/tail-merge-XXXXXX") # as long as the stages' own temporary names
     bench_run "$kind" "$stage" "$files" "$lines" --prefill
     if [ -z "$timed" ] && [ "$bench_status" = ok ]; then
@@ -210,10 +221,10 @@ bench() {
   bench_start=$EPOCHREALTIME
   local total counts idle_hold out_md out_svg step
   if [ -n "$quick" ]; then
-    total=100000 counts=(1 10 100 1000) idle_hold=2 bench_timeout=20 bench_budget=55
+    total=100000 counts=(1 10 100 1000) idle_hold=2 bench_timeout=20 bench_budget=70
     bench_dir=build/bench/quick out_md=build/bench/quick.md out_svg=build/bench/quick.svg
   else
-    total=1000000 counts=(1 10 100 1000 10000) idle_hold=10 bench_timeout=120 bench_budget=570
+    total=1000000 counts=(1 10 100 1000 10000) idle_hold=5 bench_timeout=120 bench_budget=570
     bench_dir=build/bench/full out_md=docs/bench.md out_svg=docs/bench.svg
   fi
 
@@ -225,6 +236,10 @@ bench() {
     bin=build/default
     ./workshop build
   fi
+  # The stages, and the program beyond stage 5 that reads through io_uring
+  # (built where liburing is).
+  bench_programs=("${stages[@]}")
+  [ -x "$(bench_binary stage5_io_uring)" ] && bench_programs+=(stage5_io_uring)
   rm -rf "$bench_dir"
   mkdir -p "$bench_dir/runs" "$(dirname "$out_md")" "$(dirname "$out_svg")"
 
@@ -254,14 +269,25 @@ bench() {
     [ "$(($1 * $2))" = "$total" ] && [[ " ${counts[*]} " == *" $1 "* ]] && continue
     bench_shape ref "$1" "$2"
   done
-  local stage
-  for stage in "${stages[@]}"; do
-    bench_run latency "$stage" 100 100 --write-interval 0.01
+  # The live runs at the default --interval: with inotify, and with it off
+  # (polling, as before the tails waited for inotify).
+  local stage kind
+  bench_run_interval=0.1
+  for kind in latency latency-polling; do
+    for stage in "${bench_programs[@]}"; do
+      bench_run "$kind" "$stage" 100 100 --write-interval 0.01
+    done
   done
-  for stage in "${stages[@]}"; do
-    bench_run idle "$stage" 1000 0 --hold "$idle_hold"
+  for kind in idle idle-polling; do
+    for stage in "${bench_programs[@]}"; do
+      bench_run "$kind" "$stage" 1000 0 --hold "$idle_hold"
+    done
   done
-  for stage in "${stages[@]}"; do
+  for stage in "${bench_programs[@]}"; do
+    bench_run small "$stage" 5 4000 --prefill
+  done
+  bench_run_interval=""
+  for stage in "${bench_programs[@]}"; do
     bench_run stall "$stage" 2 5 --prefill --slow-write 100 --debug
   done
   if [ -n "$quick" ]; then

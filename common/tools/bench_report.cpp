@@ -13,7 +13,10 @@
 //                                    binaries, total_lines, cat_method, build_method
 //   run    kind, stage, files, lines, status, wall, stats, args, message
 //                                    one stage run. kind: sweep or ref (prefilled
-//                                    throughput shapes), latency, idle, stall.
+//                                    throughput shapes), latency, idle, stall,
+//                                    small (a whole prefilled 5 x 4,000 run), and
+//                                    latency-polling, idle-polling (the same with
+//                                    inotify off: polling every --interval).
 //                                    lines: per file. status: ok, failed, timeout
 //                                    or skipped. wall: seconds the whole process
 //                                    took. stats: its --stats file, relative to
@@ -515,6 +518,11 @@ constexpr int threads_above_pool = 3;       // main, the output writer, one spar
 constexpr double rss_limit_mib = 100;       // at 10,000 files
 constexpr double stop_at_once_seconds = 15; // stage 2 failing at 10,000 files
 constexpr double stall_limit_ms = 20;       // stage 5 with 100 ms writes
+constexpr double idle_limit = 0.01;         // CPU of one core, 1,000 idle files
+constexpr double median_limit_ms = 2;       // line latency, 100 writers
+constexpr double p99_limit_ms = 10;
+constexpr double drain_limit_ms = 10;       // from the last input closed to the merge's end
+constexpr double small_run_limit_ms = 40;   // stage 1's whole process, 5 x 4,000 prefilled
 
 // The build times measured, each with its limit in seconds.
 struct BuildStep {
@@ -649,6 +657,65 @@ Check stage5_stall(const Results& results) {
           what + ": " + ms(*stall) + ", limit under " + ms(stall_limit_ms)};
 }
 
+// The waits of a live run: idle CPU, line latency, and the merge's end after
+// its last input was closed, each against its limit.
+std::vector<Check> waiting_limits(const Results& results, const std::string& stage) {
+  std::vector<Check> checks;
+  const Run* idle = find_run(results, stage, "idle");
+  const std::string idle_what = stage + " idle CPU with 1,000 idle inputs";
+  if (!idle) {
+    checks.push_back({Verdict::skip, idle_what + ": not run"});
+  } else if (idle->status != Status::ok) {
+    checks.push_back({Verdict::miss, idle_what + ": " + outcome(*idle)});
+  } else {
+    const double wall = *figure(*idle, "seconds"), cpu = *figure(*idle, "cpu_seconds");
+    const double share = wall > 0 ? cpu / wall : 0;
+    checks.push_back({share < idle_limit ? Verdict::pass : Verdict::miss,
+                      idle_what + ": " + percent(share) + " of a core, limit under " + percent(idle_limit)});
+  }
+  const Run* latency = find_run(results, stage, "latency");
+  const std::string latency_what = stage + " line latency with 100 writers";
+  const std::string drain_what = stage + " merge ends after its last input is closed";
+  if (!latency) {
+    checks.push_back({Verdict::skip, latency_what + ": not run"});
+    checks.push_back({Verdict::skip, drain_what + ": not run"});
+  } else if (latency->status != Status::ok) {
+    checks.push_back({Verdict::miss, latency_what + ": " + outcome(*latency)});
+    checks.push_back({Verdict::miss, drain_what + ": " + outcome(*latency)});
+  } else {
+    const double median = figure(*latency, "latency_median_ms").value_or(0);
+    const double p99 = figure(*latency, "latency_p99_ms").value_or(0);
+    if (figure(*latency, "latency_lines").value_or(0) == 0) {
+      checks.push_back({Verdict::miss, latency_what + ": no lines measured"});
+    } else {
+      checks.push_back({median < median_limit_ms && p99 < p99_limit_ms ? Verdict::pass : Verdict::miss,
+                        latency_what + ": median " + ms(median) + ", p99 " + ms(p99) + ", limits under " +
+                            ms(median_limit_ms) + " and " + ms(p99_limit_ms)});
+    }
+    if (const auto drain = figure(*latency, "drain_ms")) {
+      checks.push_back({*drain < drain_limit_ms ? Verdict::pass : Verdict::miss,
+                        drain_what + ": " + ms(*drain) + ", limit under " + ms(drain_limit_ms)});
+    } else {
+      checks.push_back({Verdict::miss, drain_what + ": the run reported no drain_ms"});
+    }
+  }
+  return checks;
+}
+
+Check stage1_small_run(const Results& results) {
+  const std::string what = "stage1_threads whole process, 5 × 4,000 prefilled";
+  const Run* run = find_run(results, "stage1_threads", "small");
+  if (!run) {
+    return {Verdict::skip, what + ": not run"};
+  }
+  if (run->status != Status::ok) {
+    return {Verdict::miss, what + ": " + outcome(*run)};
+  }
+  const double wall_ms = run->wall_seconds * 1000;
+  return {wall_ms < small_run_limit_ms ? Verdict::pass : Verdict::miss,
+          what + ": " + ms(wall_ms) + ", limit under " + ms(small_run_limit_ms)};
+}
+
 Check build_time(const Results& results, const std::string& step, const std::string& what, double limit) {
   for (const auto& build : results.builds) {
     if (build.step != step) {
@@ -683,6 +750,12 @@ std::vector<Check> check_targets(const Results& results) {
   }
   checks.push_back(stage2_many_files(results));
   checks.push_back(stage5_stall(results));
+  for (const auto& stage : results.stages) {
+    for (auto& check : waiting_limits(results, stage)) {
+      checks.push_back(std::move(check));
+    }
+  }
+  checks.push_back(stage1_small_run(results));
   for (const auto& step : build_steps) {
     checks.push_back(build_time(results, step.step, step.what, step.limit));
   }
@@ -863,30 +936,45 @@ std::string render_markdown(const Results& results, const std::vector<Check>& ch
       }
     }
   };
-  describe("latency", "Latency (write to output, with concurrent writers)");
-  describe("idle", "Idle (CPU time of the process over the run's wall time, 100% = one core; a tail with nothing "
-                   "to read looks again every --interval)");
+  describe("latency", "Latency (write to output, with concurrent writers), and how long the merge went on after "
+                      "the last input was closed");
+  describe("idle", "Idle (CPU time of the process over the run's wall time, 100% = one core)");
+  describe("small", "A whole small run (the process's wall time, start-up and confirm_merge included)");
   describe("stall", "Longest event-loop stall (every output write takes 100 ms)");
-  out << "\n| stage | latency median | latency p99 | idle CPU | longest stall |\n|---|---:|---:|---:|---:|\n";
-  for (const auto& stage : results.stages) {
-    out << "| " << stage;
-    const Run* latency = find_run(results, stage, "latency");
+  // The cells of one stage's live runs: latency, drain and idle CPU, for the
+  // runs "latency" + suffix and "idle" + suffix.
+  const auto live_cells = [&](const std::string& stage, const std::string& suffix) {
+    const Run* latency = find_run(results, stage, "latency" + suffix);
     out << " | ";
     if (!latency) {
-      out << "– | –";
+      out << "– | – | –";
     } else if (latency->status != Status::ok) {
-      out << cell(outcome(*latency)) << " | –";
+      out << cell(outcome(*latency)) << " | – | –";
     } else if (figure(*latency, "latency_lines").value_or(0) == 0) {
-      out << "no lines measured | –";
+      out << "no lines measured | – | –";
     } else {
       out << ms(figure(*latency, "latency_median_ms").value_or(0)) << " | "
-          << ms(figure(*latency, "latency_p99_ms").value_or(0));
+          << ms(figure(*latency, "latency_p99_ms").value_or(0)) << " | ";
+      if (const auto drain = figure(*latency, "drain_ms")) {
+        out << ms(*drain);
+      } else {
+        out << "–";
+      }
     }
     out << " | ";
-    run_cell(out, find_run(results, stage, "idle"), [&](const Run& idle) {
+    run_cell(out, find_run(results, stage, "idle" + suffix), [&](const Run& idle) {
       const double wall = *figure(idle, "seconds"), cpu = *figure(idle, "cpu_seconds");
       out << percent(wall > 0 ? cpu / wall : 0) << " (" << secs(cpu) << " in " << secs(wall) << ")";
     });
+  };
+  out << "\nA tail with nothing to read waits until inotify says its input changed (the default):\n\n"
+      << "| stage | latency median | latency p99 | after the last line | idle CPU | whole small run | longest stall "
+         "|\n|---|---:|---:|---:|---:|---:|---:|\n";
+  for (const auto& stage : results.stages) {
+    out << "| " << stage;
+    live_cells(stage, "");
+    out << " | ";
+    run_cell(out, find_run(results, stage, "small"), [&](const Run& small) { out << ms(small.wall_seconds * 1000); });
     out << " | ";
     run_cell(out, find_run(results, stage, "stall"), [&](const Run& stall) {
       if (const auto longest = figure(stall, "longest_stall_ms")) {
@@ -896,6 +984,20 @@ std::string render_markdown(const Results& results, const std::vector<Check>& ch
       }
     });
     out << " |\n";
+  }
+  bool polled = false;
+  for (const auto& run : results.runs) {
+    polled = polled || run.kind == "latency-polling" || run.kind == "idle-polling";
+  }
+  if (polled) {
+    out << "\nThe same runs with inotify off (`TAIL_MERGE_NO_INOTIFY=1`): a tail with nothing to read looks again "
+           "every --interval, as every stage did before it waited for inotify:\n\n"
+        << "| stage | latency median | latency p99 | after the last line | idle CPU |\n|---|---:|---:|---:|---:|\n";
+    for (const auto& stage : results.stages) {
+      out << "| " << stage;
+      live_cells(stage, "-polling");
+      out << " |\n";
+    }
   }
 
   out << "\n## Build time\n\n";
