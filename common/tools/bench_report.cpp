@@ -521,8 +521,8 @@ constexpr double stall_limit_ms = 20;       // stage 5 with 100 ms writes
 constexpr double idle_limit = 0.01;         // CPU of one core, 1,000 idle files
 constexpr double median_limit_ms = 2;       // line latency, 100 writers
 constexpr double p99_limit_ms = 10;
-constexpr double drain_limit_ms = 10;       // from the last input closed to the merge's end
-constexpr double small_run_limit_ms = 40;   // stage 1's whole process, 5 x 4,000 prefilled
+constexpr double drain_limit_ms = 10;     // from the last input closed to the merge's end
+constexpr double small_run_limit_ms = 40; // stage 1's whole process, 5 x 4,000 prefilled
 
 // The build times measured, each with its limit in seconds.
 struct BuildStep {
