@@ -24,6 +24,7 @@ PathMap<std::size_t> inputs_;
 // because the writer and the thread that merges the line never synchronise
 // except through the file itself.
 std::unique_ptr<std::atomic<Clock::rep>[]> written_;
+std::unique_ptr<std::atomic<Clock::rep>[]> first_look_; // per input, 0 until its tail first looked
 std::mutex arrived_mutex_;
 std::vector<double> latencies_ms_;
 
@@ -36,6 +37,7 @@ void start(const std::vector<std::filesystem::path>& inputs, int lines) {
   }
   lines_ = lines;
   written_ = std::make_unique<std::atomic<Clock::rep>[]>(inputs.size() * static_cast<std::size_t>(lines));
+  first_look_ = std::make_unique<std::atomic<Clock::rep>[]>(inputs.size());
   latencies_ms_.clear();
   latencies_ms_.reserve(inputs.size() * static_cast<std::size_t>(lines));
   enabled_ = true;
@@ -56,6 +58,17 @@ void written(std::string_view path, int index) {
   }
 }
 
+void looked(std::string_view path) {
+  if (!enabled()) {
+    return;
+  }
+  if (const auto input = inputs_.find(path); input != inputs_.end()) {
+    Clock::rep none = 0;
+    first_look_[input->second].compare_exchange_strong(none, Clock::now().time_since_epoch().count(),
+                                                       std::memory_order_relaxed);
+  }
+}
+
 void arrived(std::string_view line) {
   const auto now = Clock::now().time_since_epoch().count();
   // "<path>-<index>-<letters>\n": the index sits between the last two '-'.
@@ -71,7 +84,8 @@ void arrived(std::string_view line) {
   }
   const auto at = written_[input->second * static_cast<std::size_t>(lines_) + static_cast<std::size_t>(index)].load(
       std::memory_order_relaxed);
-  if (at == 0) {
+  const auto looked_at = first_look_[input->second].load(std::memory_order_relaxed);
+  if (at == 0 || looked_at == 0 || at < looked_at) {
     return;
   }
   std::lock_guard lock(arrived_mutex_);

@@ -21,11 +21,15 @@ bool enabled() noexcept;
 // Writer side: line `index` of the input at `path` is about to be written.
 // Does nothing unless a measurement was started.
 void written(std::string_view path, int index);
+// Reader side: the tail of the input at `path` looks at it. Lines written
+// before its first look waited for the stage to start, not for a wake-up:
+// they are left out of the figures.
+void looked(std::string_view path);
 // Output side: `line` reached the output.
 void arrived(std::string_view line);
 
 struct Summary {
-  std::size_t lines = 0; // lines measured
+  std::size_t lines = 0; // lines measured (written once their tail was following)
   double median_ms = 0;
   double p99_ms = 0;
 };

@@ -62,6 +62,9 @@ void set_observer(Observer observer) {
 
 Span::Span(Event event, std::string_view detail) : event_(event) {
   name_thread(event, detail);
+  if (event == Event::readline && latency::enabled()) {
+    latency::looked(detail);
+  }
   if (observer_) {
     observer_(event_, true);
   }

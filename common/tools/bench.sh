@@ -104,6 +104,84 @@ bench_run() {
     stats="$stats" args="$shown" message="$message"
 }
 
+# bench_takes_sigint PID: whether the process catches SIGINT or blocks it.
+bench_takes_sigint() {
+  local name value
+  while read -r name value; do
+    case $name in
+      SigCgt: | SigBlk:) ((0x$value & 2)) && return 0 ;;
+    esac
+  done <"/proc/$1/status"
+  return 1
+} 2>/dev/null
+
+# bench_idle KIND STAGE FILES SECONDS: the stage following FILES empty files
+# that nobody writes to (--follow, the default --interval), measured once it
+# has started: the CPU time the whole process used in SECONDS, from
+# /proc/PID/stat. Start-up is left out: 1,000 tail threads take a while to
+# start on a small machine, and idle is what comes after. The script writes
+# the run's stats file itself; it passes (confirm_merge) when the stage then
+# ends on SIGINT with exit code 0 and an empty output. A KIND ending in
+# -polling runs with inotify off.
+bench_idle() {
+  local kind=$1 stage=$2 files=$3 seconds=$4
+  local id="$kind-${files}x0-$stage"
+  local stats="runs/$id.json" err="$bench_dir/runs/$id.err" environment=() shown="--follow FILE... --output FILE"
+  if [[ $kind == *-polling ]]; then
+    environment=(TAIL_MERGE_NO_INOTIFY=1)
+    shown="TAIL_MERGE_NO_INOTIFY=1 STAGE $shown"
+  fi
+  if [ "$(bench_left)" -le $((seconds + 10)) ]; then
+    bench_record run kind="$kind" stage="$stage" files="$files" lines=0 status=skipped args="$shown" \
+      message="the bench's time budget of $bench_budget s was used up"
+    return
+  fi
+  bench_progress "$kind: $stage following $files idle files"
+  local dir i
+  dir=$(mktemp -d "${TMPDIR:-/tmp}/tail-merge-XXXXXX")
+  for ((i = 0; i < files; i++)); do : >"$dir/$i"; done
+  local start=$EPOCHREALTIME
+  env "${environment[@]}" "$(bench_binary "$stage")" --follow "$dir"/[0-9]* --output "$dir/merged" \
+    >"$bench_dir/runs/$id.out" 2>"$err" &
+  local pid=$! ticks
+  ticks=$(getconf CLK_TCK)
+  # Started: every input is open and SIGINT is taken (caught, or blocked for
+  # the thread that waits for it); then two seconds for the tails to start.
+  local deadline=$((SECONDS + 30))
+  while kill -0 "$pid" 2>/dev/null && [ "$SECONDS" -lt "$deadline" ] && ! bench_takes_sigint "$pid"; do
+    sleep 0.05
+  done
+  sleep 2
+  local cpu_before at_before cpu_after at_after threads rss
+  cpu_before=$(awk '{ print $14 + $15 }' "/proc/$pid/stat" 2>/dev/null || echo 0)
+  at_before=$EPOCHREALTIME
+  sleep "$seconds"
+  cpu_after=$(awk '{ print $14 + $15 }' "/proc/$pid/stat" 2>/dev/null || echo 0)
+  at_after=$EPOCHREALTIME
+  threads=$(awk '/^Threads:/ { print $2 }' "/proc/$pid/status" 2>/dev/null || echo 0)
+  rss=$(awk '/^VmHWM:/ { printf "%.1f", $2 / 1024 }' "/proc/$pid/status" 2>/dev/null || echo 0)
+  kill -INT "$pid" 2>/dev/null
+  local rc=0 wall
+  wait "$pid" || rc=$?
+  wall=$(bench_seconds "$start" "$EPOCHREALTIME")
+  local ok=false
+  [ "$rc" = 0 ] && [ ! -s "$dir/merged" ] && ok=true
+  jq -n --arg stage "$stage" --argjson files "$files" --argjson threads "${threads:-0}" --argjson rss "${rss:-0}" \
+    --argjson seconds "$(bench_seconds "$at_before" "$at_after")" \
+    --argjson cpu "$(awk -v a="$cpu_before" -v b="$cpu_after" -v t="$ticks" 'BEGIN { printf "%.3f", (b - a) / t }')" \
+    --argjson ok "$ok" \
+    '{stage: $stage, files: $files, lines: 0, seconds: $seconds, lines_per_second: 0, peak_threads: $threads,
+      peak_rss_mib: $rss, cpu_seconds: $cpu, confirm_merge: $ok}' >"$bench_dir/$stats"
+  rm -rf "$dir"
+  local status=ok message=""
+  if [ "$rc" != 0 ]; then
+    status=failed message=$(bench_failure "$err" "$rc")
+    say "    failed after ${wall%????} s: $message"
+  fi
+  bench_record run kind="$kind" stage="$stage" files="$files" lines=0 status="$status" wall="$wall" \
+    stats="$stats" args="$shown" message="$message"
+}
+
 # bench_cat DIR FILES LINES: `cat` of the inputs in DIR into one file next to
 # them, the floor any merge of the same files has, timed by hyperfine (five
 # runs after a warm-up; bench_report takes the fastest).
@@ -125,11 +203,12 @@ bench_cat() {
   bench_record cat files="$files" lines="$lines" status=ok timing="$timing"
 }
 
-# bench_shape KIND FILES LINES: every stage on the same prefilled inputs, each
-# in a new directory; the first good run's inputs are timed with cat.
+# bench_shape KIND FILES LINES PROGRAM...: each program on the same prefilled
+# inputs, each in a new directory; the first good run's inputs are timed with cat.
 bench_shape() {
   local kind=$1 files=$2 lines=$3 stage timed=""
-  for stage in "${bench_programs[@]}"; do
+  shift 3
+  for stage in "$@"; do
     bench_inputs=$(mktemp -d "${TMPDIR:-/tmp}/tail-merge-XXXXXX") # as long as the stages' own temporary names
     bench_run "$kind" "$stage" "$files" "$lines" --prefill
     if [ -z "$timed" ] && [ "$bench_status" = ok ]; then
@@ -260,14 +339,15 @@ bench() {
 
   local files
   for files in "${counts[@]}"; do
-    bench_shape sweep "$files" $((total / files))
+    bench_shape sweep "$files" $((total / files)) "${stages[@]}"
   done
-  # The shapes the Python version was measured on, unless the sweep had them.
+  # The shapes the Python version was measured on, unless the sweep had them,
+  # with the io_uring program beside stage 5.
   local shape
   for shape in "5 20000" "1000 100"; do
     set -- $shape
     [ "$(($1 * $2))" = "$total" ] && [[ " ${counts[*]} " == *" $1 "* ]] && continue
-    bench_shape ref "$1" "$2"
+    bench_shape ref "$1" "$2" "${bench_programs[@]}"
   done
   # The live runs at the default --interval: with inotify, and with it off
   # (polling, as before the tails waited for inotify).
@@ -275,12 +355,12 @@ bench() {
   bench_run_interval=0.1
   for kind in latency latency-polling; do
     for stage in "${bench_programs[@]}"; do
-      bench_run "$kind" "$stage" 100 100 --write-interval 0.01
+      bench_run "$kind" "$stage" 100 50 --write-interval 0.05
     done
   done
   for kind in idle idle-polling; do
     for stage in "${bench_programs[@]}"; do
-      bench_run "$kind" "$stage" 1000 0 --hold "$idle_hold"
+      bench_idle "$kind" "$stage" 1000 "$idle_hold"
     done
   done
   for stage in "${bench_programs[@]}"; do

@@ -17,6 +17,8 @@
 //                                    small (a whole prefilled 5 x 4,000 run), and
 //                                    latency-polling, idle-polling (the same with
 //                                    inotify off: polling every --interval).
+//                                    An idle run follows files: its stats file
+//                                    is the script's, with the same keys.
 //                                    lines: per file. status: ok, failed, timeout
 //                                    or skipped. wall: seconds the whole process
 //                                    took. stats: its --stats file, relative to
@@ -938,7 +940,8 @@ std::string render_markdown(const Results& results, const std::vector<Check>& ch
   };
   describe("latency", "Latency (write to output, with concurrent writers), and how long the merge went on after "
                       "the last input was closed");
-  describe("idle", "Idle (CPU time of the process over the run's wall time, 100% = one core)");
+  describe("idle", "Idle (following files nobody writes to, the default --interval: the whole process's CPU time "
+                   "over a few seconds once it has started, 100% = one core)");
   describe("small", "A whole small run (the process's wall time, start-up and confirm_merge included)");
   describe("stall", "Longest event-loop stall (every output write takes 100 ms)");
   // The cells of one stage's live runs: latency, drain and idle CPU, for the
