@@ -1,11 +1,18 @@
 // Beyond the book: stage 5 with every read made through io_uring, so that no
 // readline runs on a pool thread (common/beyond/io_uring.cpp).
 #include "common/beyond/io_uring.hpp"
+#include "common/program/posix_io.hpp"
 #include "merge_harness.hpp"
+#include "support/files.hpp"
 #include "thread_record.hpp"
 
+#include <atomic>
 #include <boost/asio/random_access_file.hpp>
+#include <chrono>
 #include <doctest/doctest.h>
+#include <future>
+#include <memory>
+#include <thread>
 
 // The program's top-level call, which the shared confirm_merge scenarios
 // (merge_scenarios.cpp) and the tests below run.
@@ -46,4 +53,47 @@ TEST_CASE("every read is made on the loop's own thread, through io_uring: none o
 
 TEST_CASE("with 100 ms writes, the loop is never held: the writes are stage 5's, on the writer thread") {
   CHECK(tests::longest_stall_with_slow_writes(tests::stage_merge).count() < 50);
+}
+
+TEST_CASE("1,000 tails that all read at once when the run stops all end: none waits for a lost completion") {
+  // Asio 1.81 takes at most 128 completions per wake-up of the loop: with
+  // more reads in flight than that, the program would hang here.
+  tests::TempDir dir;
+  common::reserve_descriptors(1000, 1, "1,000 inputs"); // raises the soft limit, as a stage does
+  common::Handles handles;
+  for (int i = 0; i < 1000; ++i) {
+    tests::write_file(dir.path / std::to_string(i), "");
+    handles.push_back(common::open_input(dir.path / std::to_string(i)));
+  }
+  std::atomic<int> waiting{0};
+  common::probe::set_observer([&](common::probe::Event event, bool begin) {
+    if (event == common::probe::Event::wait && begin) {
+      ++waiting;
+    }
+  });
+  // On a thread of its own, left behind if it hangs: the test then fails
+  // instead of waiting for it.
+  auto done = std::make_shared<std::promise<void>>();
+  auto merged = done->get_future();
+  std::thread([done, handles, output = dir.path / "m"] {
+    try {
+      tests::stage_merge(handles, common::Seconds(60), output);
+      done->set_value();
+    } catch (...) {
+      done->set_exception(std::current_exception());
+    }
+  }).detach();
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (waiting < 1000 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  CHECK(waiting >= 1000); // every tail read once and waits
+  for (const auto& handle : handles) {
+    handle->close(); // each tail wakes, reads once more through io_uring, and ends
+  }
+  const bool ended = merged.wait_for(std::chrono::seconds(10)) == std::future_status::ready;
+  common::probe::set_observer(nullptr);
+  REQUIRE_MESSAGE(ended, "the merge did not end: a read's completion was never taken from the queue");
+  merged.get();
+  CHECK(std::filesystem::file_size(dir.path / "m") == 0);
 }

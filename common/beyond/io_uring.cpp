@@ -22,12 +22,42 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/random_access_file.hpp>
+#include <deque>
 #include <optional>
 #include <vector>
 
 namespace {
 
 using namespace asio::experimental::awaitable_operators; // a || b: the first of two operations, the other cancelled
+
+// How many reads may be in the kernel's queue at once. The trap: Asio 1.81
+// takes at most 128 completions from the queue each time the loop is told
+// there are some, and is told again only when another one arrives. With more
+// in flight (1,000 tails that all read at once when a run stops), the rest
+// wait for a completion that may never come. The tails run on one loop, so
+// this needs no lock.
+class ReadSlots {
+public:
+  awaitable<void> take() {
+    while (free_ == 0) {
+      asio::steady_timer turn(co_await asio::this_coro::executor, asio::steady_timer::time_point::max());
+      waiting_.push_back(&turn);
+      co_await turn.async_wait(asio::as_tuple(asio::use_awaitable)); // cancelled by give_back()
+    }
+    --free_;
+  }
+  void give_back() {
+    ++free_;
+    if (!waiting_.empty()) {
+      waiting_.front()->cancel();
+      waiting_.pop_front();
+    }
+  }
+
+private:
+  int free_ = 100;
+  std::deque<asio::steady_timer*> waiting_;
+};
 
 // readline() with its read() handed to the kernel's queue. The loop is free
 // while the kernel reads, and no thread waits for it.
@@ -36,7 +66,7 @@ using namespace asio::experimental::awaitable_operators; // a || b: the first of
 // file is replaced. `file` only borrows it (assign), and gives it back
 // (release) before the handle moves on, or before the file object goes:
 // an asio file object closes what it holds.
-awaitable<std::string> readline_uring(const common::Handle& handle, asio::random_access_file& file) {
+awaitable<std::string> readline_uring(const common::Handle& handle, asio::random_access_file& file, ReadSlots& slots) {
   for (;;) {
     if (auto line = common::buffered_line(handle)) {
       co_return std::move(*line);
@@ -57,9 +87,11 @@ awaitable<std::string> readline_uring(const common::Handle& handle, asio::random
     // at most; then it is cancelled, and readline() reads instead.
     std::vector<char> chunk(8 * 1024);
     asio::steady_timer patience(file.get_executor(), std::chrono::seconds(1));
+    co_await slots.take();
     const auto done = co_await (file.async_read_some_at(static_cast<std::uint64_t>(at.offset), asio::buffer(chunk),
                                                         asio::as_tuple(asio::use_awaitable)) ||
                                 patience.async_wait(asio::as_tuple(asio::use_awaitable)));
+    slots.give_back();
     const std::size_t n = done.index() == 0 ? std::get<1>(std::get<0>(done)) : 0;
     if (n == 0) {
       break; // at the end of what is written (or a read error, which readline() meets again and names)
@@ -74,8 +106,8 @@ awaitable<std::string> readline_uring(const common::Handle& handle, asio::random
   co_return common::readline(handle);
 }
 
-// Stage 5's tail_async, reading through io_uring when `uring` says it may.
-awaitable<void> tail_async(common::Handle handle, common::Seconds interval, bool uring,
+// Stage 5's tail_async, reading through io_uring when given its slots.
+awaitable<void> tail_async(common::Handle handle, common::Seconds interval, ReadSlots* uring,
                            std::function<awaitable<void>(std::string)> write) {
   std::optional<asio::random_access_file> file;
   if (uring) {
@@ -88,7 +120,7 @@ awaitable<void> tail_async(common::Handle handle, common::Seconds interval, bool
       if (line) {
         co_await asyncio::sleep(common::Seconds(0));
       } else if (uring) {
-        line = co_await readline_uring(handle, *file);
+        line = co_await readline_uring(handle, *file, *uring);
       } else {
         line = co_await asyncio::run_in_executor(asyncio::default_executor(), common::readline, handle);
       }
@@ -121,7 +153,7 @@ bool io_uring_usable(const asio::any_io_executor& loop) {
 // Stage 5's merge_into: every tail on this loop, every write awaited on
 // the writer thread.
 awaitable<void> merge_into(tail_merge::WriteThread& output, common::Handles handles, common::Seconds interval,
-                           bool uring) {
+                           ReadSlots* uring) {
   auto write = [&](std::string data) { return output.write(std::move(data)); };
   std::vector<awaitable<void>> tasks;
   for (const auto& handle : handles) {
@@ -135,7 +167,8 @@ awaitable<void> merge_into(tail_merge::WriteThread& output, common::Handles hand
 namespace io_uring_tail {
 
 awaitable<void> run_fully_async(common::Handles handles, common::Seconds interval, std::filesystem::path output_path) {
-  const bool uring = io_uring_usable(co_await asio::this_coro::executor);
+  ReadSlots slots;
+  ReadSlots* uring = io_uring_usable(co_await asio::this_coro::executor) ? &slots : nullptr;
   tail_merge::WriteThread writer(output_path);
   co_await asyncio::async_with(
       writer, [&](tail_merge::WriteThread& output) { return merge_into(output, handles, interval, uring); });

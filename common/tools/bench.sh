@@ -104,6 +104,31 @@ bench_run() {
     stats="$stats" args="$shown" message="$message"
 }
 
+# bench_small STAGE FILES LINES: a whole small prefilled run, start-up and
+# confirm_merge included, timed by hyperfine (20 runs after 3 warm-ups; the
+# run's wall is their mean). Its --stats file is the last run's.
+bench_small() {
+  local stage=$1 files=$2 lines=$3
+  local id="small-${files}x$lines-$stage"
+  local stats="runs/$id.json" timing="$bench_dir/runs/$id.hyperfine.json"
+  local command="$(bench_binary "$stage") --files $files --lines $lines --seed $bench_seed --prefill --stats $bench_dir/$stats"
+  if [ "$(bench_left)" -le 10 ]; then
+    bench_record run kind=small stage="$stage" files="$files" lines="$lines" status=skipped \
+      args="--files $files --lines $lines --prefill" message="the bench's time budget of $bench_budget s was used up"
+    return
+  fi
+  bench_progress "small: $stage, $files files x $lines lines, timed by hyperfine"
+  local status=ok message="" wall=""
+  if hyperfine -N --warmup 3 --runs 20 --export-json "$timing" "$command" >/dev/null 2>"$bench_dir/runs/$id.err"; then
+    wall=$(jq -r '.results[0].mean' "$timing")
+  else
+    status=failed message=$(bench_one_line <"$bench_dir/runs/$id.err")
+  fi
+  bench_record run kind=small stage="$stage" files="$files" lines="$lines" status="$status" wall="$wall" \
+    stats="$stats" args="--files $files --lines $lines --seed $bench_seed --prefill (hyperfine -N --warmup 3 --runs 20, the mean)" \
+    message="$message"
+}
+
 # bench_takes_sigint PID: whether the process catches SIGINT or blocks it.
 bench_takes_sigint() {
   local name value
@@ -300,7 +325,7 @@ bench() {
   bench_start=$EPOCHREALTIME
   local total counts idle_hold out_md out_svg step
   if [ -n "$quick" ]; then
-    total=100000 counts=(1 10 100 1000) idle_hold=2 bench_timeout=20 bench_budget=70
+    total=100000 counts=(1 10 100 1000) idle_hold=1 bench_timeout=20 bench_budget=100
     bench_dir=build/bench/quick out_md=build/bench/quick.md out_svg=build/bench/quick.svg
   else
     total=1000000 counts=(1 10 100 1000 10000) idle_hold=5 bench_timeout=120 bench_budget=570
@@ -358,13 +383,15 @@ bench() {
       bench_run "$kind" "$stage" 100 50 --write-interval 0.05
     done
   done
-  for kind in idle idle-polling; do
+  local idle_kinds=(idle)
+  [ -n "$quick" ] || idle_kinds+=(idle-polling) # (--quick: only with inotify)
+  for kind in "${idle_kinds[@]}"; do
     for stage in "${bench_programs[@]}"; do
       bench_idle "$kind" "$stage" 1000 "$idle_hold"
     done
   done
   for stage in "${bench_programs[@]}"; do
-    bench_run small "$stage" 5 4000 --prefill
+    bench_small "$stage" 5 4000
   done
   bench_run_interval=""
   for stage in "${bench_programs[@]}"; do
