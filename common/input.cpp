@@ -115,7 +115,7 @@ void InputHandle::wake() noexcept {
 }
 
 Seconds InputHandle::longest_wait(Seconds interval) const noexcept {
-  return watched_ ? std::max(interval, Seconds(5)) : interval;
+  return watched_ ? std::max(interval, Seconds(60)) : interval;
 }
 
 void InputHandle::wait_for_wake(Seconds timeout) {

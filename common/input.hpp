@@ -70,9 +70,9 @@ public:
   void wake() noexcept;
 
   // How long a wait may last: `interval` when only polling can notice new
-  // data; longer while inotify watches the file, since every change wakes the
-  // wait then, and a look every few seconds only guards against a change it
-  // cannot see (a file system where another machine writes).
+  // data; a minute while inotify watches the file, since every change wakes
+  // the wait then, and the look once a minute only guards against a change
+  // it cannot see (the input's directory itself renamed away).
   Seconds longest_wait(Seconds interval) const noexcept;
 
   // For the waits: blocks until wake() was called since the last readline(),

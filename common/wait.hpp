@@ -17,7 +17,7 @@ class InputHandle;
 // file replaced or truncated; the inotify watcher says so), or was closed. A
 // new line is read at once, and a tail with nothing new costs no CPU. Where
 // inotify does not watch the file, the wait lasts at most `interval`: the
-// book's polling; where it does, at most 5 s (InputHandle::longest_wait).
+// book's polling; where it does, at most a minute (InputHandle::longest_wait).
 // Only for thread-based code: a coroutine that called this would stop its
 // whole event loop (see asyncio::wait_for_data instead).
 void wait_for_data(const std::shared_ptr<InputHandle>& handle, Seconds interval);

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <poll.h>
 #include <pthread.h>
 #include <set>
@@ -22,6 +23,7 @@
 #ifdef __linux__
 #include <sys/eventfd.h>
 #include <sys/inotify.h>
+#include <sys/statfs.h>
 #endif
 
 namespace common::inotify {
@@ -32,6 +34,38 @@ namespace {
 
 constexpr std::uint32_t file_events = IN_MODIFY | IN_ATTRIB | IN_CLOSE_WRITE | IN_MOVE_SELF | IN_DELETE_SELF;
 constexpr std::uint32_t directory_events = IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE;
+
+// The kind of file system `directory` is on, if inotify sees only this
+// machine's changes there: a network or FUSE file system (the list GNU
+// tail keeps for the same reason).
+std::optional<std::string> remote_file_system(const std::filesystem::path& directory) {
+  struct statfs fs {};
+  if (::statfs(directory.c_str(), &fs) != 0) {
+    return std::nullopt;
+  }
+  switch (static_cast<unsigned long>(fs.f_type)) {
+  case 0x6969: // NFS_SUPER_MAGIC
+    return "NFS";
+  case 0xFF534D42: // CIFS_MAGIC_NUMBER
+  case 0xFE534D42: // SMB2_MAGIC_NUMBER
+  case 0x517B:     // SMB_SUPER_MAGIC
+    return "SMB";
+  case 0x65735546: // FUSE_SUPER_MAGIC
+    return "FUSE";
+  case 0x01021997: // V9FS_MAGIC
+    return "9P";
+  case 0x00C36400: // CEPH_SUPER_MAGIC
+    return "Ceph";
+  case 0x47504653: // GPFS_SUPER_MAGIC
+    return "GPFS";
+  case 0x0BD00BD0: // LUSTRE_SUPER_MAGIC
+    return "Lustre";
+  case 0x5346414F: // AFS_SUPER_MAGIC
+    return "AFS";
+  default:
+    return std::nullopt;
+  }
+}
 
 // The one instance. Its lock is held while a handle is woken, and forget()
 // takes it too: a handle is never woken while it is being destroyed.
@@ -51,6 +85,14 @@ public:
       return false;
     }
     const auto absolute = std::filesystem::absolute(path).lexically_normal();
+    if (const auto remote = remote_file_system(absolute.parent_path())) {
+      if (!said_remote_) {
+        note(absolute.string() + ": on " + *remote +
+             ", where inotify does not see other machines' writes: new lines there are noticed every --interval");
+      }
+      said_remote_ = true;
+      return false;
+    }
     // A file not created yet has no watch of its own until its directory
     // says it was created (run() adds it then).
     const int file = ::inotify_add_watch(fd_, absolute.c_str(), file_events);
@@ -205,6 +247,7 @@ private:
   int fd_ = -1;
   int stop_ = -1;
   bool failed_ = false;
+  bool said_remote_ = false;
   // What is watched for a handle, so that forget() finds it without a search.
   struct Watched {
     std::filesystem::path path;

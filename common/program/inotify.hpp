@@ -5,7 +5,9 @@
 //
 // Where inotify cannot be had (another system, no instances or watches left,
 // or TAIL_MERGE_NO_INOTIFY=1 in the environment), a tail is woken only by
-// close() and by its interval, as before: stderr says so once.
+// close() and by its interval, as before: stderr says so once. So it is for a
+// file on a network or FUSE file system, where inotify sees only this
+// machine's writes (tail -F polls there too).
 #pragma once
 
 #include <filesystem>
