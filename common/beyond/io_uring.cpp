@@ -1,4 +1,4 @@
-// Beyond the book: stage 5 with no thread pool at all.
+// Beyond the book: stage 5 with no read left on the thread pool.
 //
 // Stage 5 still sends every read() to the pool: epoll, which the loop waits
 // on, says a regular file is always ready, so a read of one can only block
@@ -81,10 +81,10 @@ awaitable<std::string> readline_uring(const common::Handle& handle, asio::random
       }
       file.assign(at.fd);
     }
-    // The second trap: on a file system without non-blocking reads the
-    // kernel hands each read to a worker thread of its own, and where it may
-    // not start one (ulimit -u) the read never completes. So it gets a second
-    // at most; then it is cancelled, and readline() reads instead.
+    // Another trap: a read the kernel cannot do at once goes to a worker
+    // thread of its own, and where it may not start one (ulimit -u) the read
+    // may never complete. So it gets a second at most; then it is cancelled,
+    // and readline() reads instead.
     std::vector<char> chunk(8 * 1024);
     asio::steady_timer patience(file.get_executor(), std::chrono::seconds(1));
     co_await slots.take();
