@@ -54,11 +54,6 @@ bench_failure() {
   fi
 }
 
-# bench_binary STAGE: the executable of a stage, or of the program beyond stage 5.
-bench_binary() {
-  if [ "$1" = stage5_io_uring ]; then echo "$bin/common/beyond/$1"; else echo "$bin/$1/$1"; fi
-}
-
 # bench_run KIND STAGE FILES LINES [OPTION...]: runs one stage under a time
 # limit and records how it went and where its --stats file is. With
 # $bench_inputs set, the inputs go there (--inputs-dir) and stay. A KIND
@@ -90,7 +85,7 @@ bench_run() {
   limit=$((left < bench_timeout ? left : bench_timeout))
   bench_progress "$kind: $stage, $files files x $lines lines"
   local start=$EPOCHREALTIME rc=0
-  timeout -k 5 "$limit" env "${environment[@]}" "$(bench_binary "$stage")" "${options[@]}" --stats "$bench_dir/$stats" \
+  timeout -k 5 "$limit" env "${environment[@]}" "$(program_binary "$bin" "$stage")" "${options[@]}" --stats "$bench_dir/$stats" \
     >"$bench_dir/runs/$id.out" 2>"$err" || rc=$?
   local wall message=""
   wall=$(bench_seconds "$start" "$EPOCHREALTIME")
@@ -111,7 +106,7 @@ bench_small() {
   local stage=$1 files=$2 lines=$3
   local id="small-${files}x$lines-$stage"
   local stats="runs/$id.json" timing="$bench_dir/runs/$id.hyperfine.json"
-  local command="$(bench_binary "$stage") --files $files --lines $lines --seed $bench_seed --prefill --stats $bench_dir/$stats"
+  local command="$(program_binary "$bin" "$stage") --files $files --lines $lines --seed $bench_seed --prefill --stats $bench_dir/$stats"
   if [ "$(bench_left)" -le 10 ]; then
     bench_record run kind=small stage="$stage" files="$files" lines="$lines" status=skipped \
       args="--files $files --lines $lines --prefill" message="the bench's time budget of $bench_budget s was used up"
@@ -166,7 +161,7 @@ bench_idle() {
   dir=$(mktemp -d "${TMPDIR:-/tmp}/tail-merge-XXXXXX")
   for ((i = 0; i < files; i++)); do : >"$dir/$i"; done
   local start=$EPOCHREALTIME
-  env "${environment[@]}" "$(bench_binary "$stage")" --follow "$dir"/[0-9]* --output "$dir/merged" \
+  env "${environment[@]}" "$(program_binary "$bin" "$stage")" --follow "$dir"/[0-9]* --output "$dir/merged" \
     >"$bench_dir/runs/$id.out" 2>"$err" &
   local pid=$! ticks
   ticks=$(getconf CLK_TCK)
@@ -343,7 +338,7 @@ bench() {
   # The stages, and the program beyond stage 5 that reads through io_uring
   # (built where liburing is).
   bench_programs=("${stages[@]}")
-  [ -x "$(bench_binary stage5_io_uring)" ] && bench_programs+=(stage5_io_uring)
+  [ -x "$(program_binary "$bin" stage5_io_uring)" ] && bench_programs+=(stage5_io_uring)
   rm -rf "$bench_dir"
   mkdir -p "$bench_dir/runs" "$(dirname "$out_md")" "$(dirname "$out_svg")"
 

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# ./workshop soak [minutes]: random runs of every stage, each checked, until
-# the time is up. Half of them are ordinary runs: live writers, prefilled
-# inputs, and following two files through a log rotation until SIGINT or
-# SIGTERM. The other half are faults: a simulated run stopped by SIGINT,
+# ./workshop soak [minutes]: random runs of every stage and of
+# stage5_io_uring (common/beyond/), each checked, until the time is up. Half
+# of them are ordinary runs: live writers, prefilled inputs, and following
+# two files through a log rotation until SIGINT or SIGTERM. The other half are faults: a simulated run stopped by SIGINT,
 # SIGTERM or SIGHUP at a random moment (it must exit 128 + the signal with
 # confirm_merge OK, its output holding exactly the lines it reports, and no
 # temporary directory left), a disk that fills up under a follow run or a
@@ -41,7 +41,7 @@ signal_run() {
   number=$(kill -l "$signal")
   local tmp="$scratch/tmp" out="$scratch/merged" summary="$scratch/summary" errors="$scratch/errors"
   rm -rf "$tmp" "$out" && mkdir "$tmp"
-  TMPDIR=$tmp "build/default/$stage/$stage" --files $((1 + RANDOM % 20)) --lines 100000 --write-interval 0.002 \
+  TMPDIR=$tmp "$(program_binary build/default "$stage")" --files $((1 + RANDOM % 20)) --lines 100000 --write-interval 0.002 \
     --interval 0.01 --output "$out" >"$summary" 2>"$errors" &
   local pid=$!
   # The temporary directory exists once the stage has taken the signals over.
@@ -61,8 +61,12 @@ signal_run() {
   fi
 }
 
+# Every stage, and the program beyond stage 5 where it is built.
+programs=("${stages[@]}")
+[ -x "$(program_binary build/default stage5_io_uring)" ] && programs+=(stage5_io_uring)
+
 while [ "$(date +%s)" -lt "$end" ]; do
-  stage=${stages[RANDOM % ${#stages[@]}]}
+  stage=${programs[RANDOM % ${#programs[@]}]}
   mode=$((RANDOM % 6))
   case $mode in
     0 | 1)
@@ -70,7 +74,7 @@ while [ "$(date +%s)" -lt "$end" ]; do
       count=$((RANDOM % 60))
       args=(--files "$files" --lines "$count" --seed "$RANDOM$RANDOM" --interval 0.01)
       if [ $mode = 0 ]; then args+=(--write-interval 0.005); else args+=(--prefill); fi
-      if output=$(timeout 120 "build/default/$stage/$stage" "${args[@]}" 2>&1); then
+      if output=$(timeout 120 "$(program_binary build/default "$stage")" "${args[@]}" 2>&1); then
         lines=$((lines + files * count))
       else
         fail "$stage ${args[*]}: $output"

@@ -3,6 +3,12 @@
 
 stages=(stage1_threads stage2_mixed stage3_coroutines stage4_bottom_up stage5_nonblocking)
 
+# program_binary DIR PROGRAM: the executable of a stage, or of the program
+# beyond stage 5 (stage5_io_uring, common/beyond/), in the build directory DIR.
+program_binary() {
+  if [ "$2" = stage5_io_uring ]; then echo "$1/common/beyond/$2"; else echo "$1/$2/$2"; fi
+}
+
 say() { printf '==> %s\n' "$*" >&2; }
 
 jobs() { getconf _NPROCESSORS_ONLN 2>/dev/null || echo 2; }
