@@ -20,7 +20,7 @@
 // (merge_scenarios.cpp) and the tests below run.
 void tests::stage_merge(const common::Handles& handles, common::Seconds interval,
                         const std::filesystem::path& output_path) {
-  asyncio::run(io_uring_tail::run_fully_async(handles, interval, output_path));
+  io_uring_tail::run(handles, interval, output_path);
 }
 
 namespace {
@@ -81,14 +81,14 @@ TEST_CASE("1,000 tails that all read at once when the run stops all end: none wa
   // instead of waiting for it.
   auto done = std::make_shared<std::promise<void>>();
   auto merged = done->get_future();
-  std::thread([done, handles, output = dir.path / "m"] {
+  std::thread merging([done, handles, output = dir.path / "m"] {
     try {
       tests::stage_merge(handles, common::Seconds(60), output);
       done->set_value();
     } catch (...) {
       done->set_exception(std::current_exception());
     }
-  }).detach();
+  });
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   while (waiting < inputs && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
@@ -98,6 +98,11 @@ TEST_CASE("1,000 tails that all read at once when the run stops all end: none wa
     handle->close(); // each tail wakes, reads once more through io_uring, and ends
   }
   const bool ended = merged.wait_for(std::chrono::seconds(10)) == std::future_status::ready;
+  if (ended) {
+    merging.join(); // its copies of the handles are gone before the test ends
+  } else {
+    merging.detach();
+  }
   common::probe::set_observer(nullptr);
   REQUIRE_MESSAGE(ended, "the merge did not end: a read's completion was never taken from the queue");
   merged.get();

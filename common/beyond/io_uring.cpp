@@ -22,6 +22,8 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/random_access_file.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
 #include <deque>
 #include <optional>
 #include <vector>
@@ -67,6 +69,7 @@ private:
 // (release) before the handle moves on, or before the file object goes:
 // an asio file object closes what it holds.
 awaitable<std::string> readline_uring(const common::Handle& handle, asio::random_access_file& file, ReadSlots& slots) {
+  std::vector<char> chunk(8 * 1024);
   for (;;) {
     if (auto line = common::buffered_line(handle)) {
       co_return std::move(*line);
@@ -85,7 +88,6 @@ awaitable<std::string> readline_uring(const common::Handle& handle, asio::random
     // thread of its own, and where it may not start one (ulimit -u) the read
     // may never complete. So it gets a second at most; then it is cancelled,
     // and readline() reads instead.
-    std::vector<char> chunk(8 * 1024);
     asio::steady_timer patience(file.get_executor(), std::chrono::seconds(1));
     co_await slots.take();
     const auto done = co_await (file.async_read_some_at(static_cast<std::uint64_t>(at.offset), asio::buffer(chunk),
@@ -106,23 +108,18 @@ awaitable<std::string> readline_uring(const common::Handle& handle, asio::random
   co_return common::readline(handle);
 }
 
-// Stage 5's tail_async, reading through io_uring when given its slots.
-awaitable<void> tail_async(common::Handle handle, common::Seconds interval, ReadSlots* uring,
+// Stage 5's tail_async, reading through io_uring.
+awaitable<void> tail_async(common::Handle handle, common::Seconds interval, ReadSlots& slots,
                            std::function<awaitable<void>(std::string)> write) {
-  std::optional<asio::random_access_file> file;
-  if (uring) {
-    file.emplace(co_await asio::this_coro::executor);
-  }
+  asio::random_access_file file(co_await asio::this_coro::executor);
   while (!handle->closed()) {
     std::optional<std::string> line;
     try {
       line = common::buffered_line(handle);
       if (line) {
         co_await asyncio::sleep(common::Seconds(0));
-      } else if (uring) {
-        line = co_await readline_uring(handle, *file, *uring);
       } else {
-        line = co_await asyncio::run_in_executor(asyncio::default_executor(), common::readline, handle);
+        line = co_await readline_uring(handle, file, slots);
       }
     } catch (const common::NoNewData&) {
     }
@@ -132,14 +129,15 @@ awaitable<void> tail_async(common::Handle handle, common::Seconds interval, Read
       co_await asyncio::wait_for_data(handle, interval);
     }
   }
-  if (file && file->is_open()) {
-    file->release(); // the handle's, not ours to close
+  if (file.is_open()) {
+    file.release(); // the handle's, not ours to close
   }
 }
 
 // Whether this loop can read through io_uring: Asio sets up the ring when the
-// first file object needs it, and throws if the kernel refuses.
-bool io_uring_usable(const asio::any_io_executor& loop) {
+// first file object needs it, and throws if the kernel refuses. A blocking
+// call (a few system calls and a mapping of the ring): made before the loop runs.
+bool io_uring_usable(asio::io_context& loop) {
   try {
     asio::random_access_file probe(loop);
     return true;
@@ -150,28 +148,36 @@ bool io_uring_usable(const asio::any_io_executor& loop) {
   }
 }
 
-// Stage 5's merge_into: every tail on this loop, every write awaited on
-// the writer thread.
+// Stage 5's merge_into: every tail on this loop, every write awaited on the
+// writer thread. Where io_uring is refused (no `slots`), the tails are stage 5's own.
 awaitable<void> merge_into(tail_merge::WriteThread& output, common::Handles handles, common::Seconds interval,
-                           ReadSlots* uring) {
+                           ReadSlots* slots) {
   auto write = [&](std::string data) { return output.write(std::move(data)); };
   std::vector<awaitable<void>> tasks;
   for (const auto& handle : handles) {
-    tasks.push_back(tail_async(handle, interval, uring, write));
+    tasks.push_back(slots ? tail_async(handle, interval, *slots, write)
+                          : tail_merge::tail_async(handle, interval, write));
   }
   co_await asyncio::gather(std::move(tasks));
+}
+
+awaitable<void> run_fully_async(common::Handles handles, common::Seconds interval, std::filesystem::path output_path,
+                                bool uring) {
+  ReadSlots slots;
+  tail_merge::WriteThread writer(output_path);
+  co_await asyncio::async_with(writer, [&](tail_merge::WriteThread& output) {
+    return merge_into(output, handles, interval, uring ? &slots : nullptr);
+  });
 }
 
 } // namespace
 
 namespace io_uring_tail {
 
-awaitable<void> run_fully_async(common::Handles handles, common::Seconds interval, std::filesystem::path output_path) {
-  ReadSlots slots;
-  ReadSlots* uring = io_uring_usable(co_await asio::this_coro::executor) ? &slots : nullptr;
-  tail_merge::WriteThread writer(output_path);
-  co_await asyncio::async_with(
-      writer, [&](tail_merge::WriteThread& output) { return merge_into(output, handles, interval, uring); });
+void run(const common::Handles& handles, common::Seconds interval, const std::filesystem::path& output_path) {
+  asio::io_context loop(1); // as asyncio::run makes it
+  const bool uring = io_uring_usable(loop);
+  asyncio::run_until_complete(loop, run_fully_async(handles, interval, output_path, uring));
 }
 
 } // namespace io_uring_tail

@@ -10,9 +10,9 @@
 
 namespace io_uring_tail {
 
-// Stage 5's run_fully_async, with no readline on a pool thread while
-// io_uring is there to use; with a note on stderr and stage 5's pool where
-// the system refuses it.
-awaitable<void> run_fully_async(common::Handles handles, common::Seconds interval, std::filesystem::path output_path);
+// Stage 5's asyncio.run(run_fully_async(...)), with no readline on a pool
+// thread while io_uring is there to use; with a note on stderr and stage 5's
+// own tails where the system refuses it.
+void run(const common::Handles& handles, common::Seconds interval, const std::filesystem::path& output_path);
 
 } // namespace io_uring_tail

@@ -5,6 +5,6 @@ int main(int argc, char* argv[]) {
   return common::stage_main(
       argc, argv,
       [](const common::Handles& handles, common::Seconds interval, const std::filesystem::path& output_path) {
-        asyncio::run(io_uring_tail::run_fully_async(handles, interval, output_path));
+        io_uring_tail::run(handles, interval, output_path);
       });
 }

@@ -18,6 +18,7 @@
 #include <string>
 #include <thread>
 #include <unistd.h>
+#include <utility>
 #include <vector>
 
 #ifdef __linux__
@@ -86,11 +87,10 @@ public:
     }
     const auto absolute = std::filesystem::absolute(path).lexically_normal();
     if (const auto remote = remote_file_system(absolute.parent_path())) {
-      if (!said_remote_) {
+      if (!std::exchange(said_remote_, true)) {
         note(absolute.string() + ": on " + *remote +
              ", where inotify does not see other machines' writes: new lines there are noticed every --interval");
       }
-      said_remote_ = true;
       return false;
     }
     // A file not created yet has no watch of its own until its directory
@@ -123,7 +123,9 @@ public:
     }
     const Watched& watched = found->second;
     for (const int wd : watched.files) {
-      files_[wd].erase(handle);
+      if (const auto file = files_.find(wd); file != files_.end()) {
+        file->second.erase(handle);
+      }
     }
     auto& names = names_[watched.directory];
     const auto [first, last] = names.equal_range(watched.path.filename().string());

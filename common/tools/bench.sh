@@ -54,6 +54,12 @@ bench_failure() {
   fi
 }
 
+# bench_environment KIND: the variables a run of KIND gets: inotify off for a
+# KIND ending in -polling, nothing otherwise.
+bench_environment() {
+  if [[ $1 == *-polling ]]; then echo TAIL_MERGE_NO_INOTIFY=1; fi
+}
+
 # bench_run KIND STAGE FILES LINES [OPTION...]: runs one stage under a time
 # limit and records how it went and where its --stats file is. With
 # $bench_inputs set, the inputs go there (--inputs-dir) and stay. A KIND
@@ -65,11 +71,9 @@ bench_run() {
   local id="$kind-${files}x$lines-$stage"
   local stats="runs/$id.json" err="$bench_dir/runs/$id.err"
   local options=(--files "$files" --lines "$lines" --seed "$bench_seed" --interval "${bench_run_interval:-$bench_interval}" "$@")
-  local shown="${options[*]}" environment=()
-  if [[ $kind == *-polling ]]; then
-    environment=(TAIL_MERGE_NO_INOTIFY=1)
-    shown="TAIL_MERGE_NO_INOTIFY=1 STAGE $shown"
-  fi
+  local shown environment
+  read -ra environment <<<"$(bench_environment "$kind")"
+  shown="${environment[*]:+${environment[*]} STAGE }${options[*]}"
   if [ -n "${bench_inputs:-}" ]; then
     options+=(--inputs-dir "$bench_inputs")
     shown+=" --inputs-dir DIR"
@@ -146,11 +150,9 @@ bench_takes_sigint() {
 bench_idle() {
   local kind=$1 stage=$2 files=$3 seconds=$4
   local id="$kind-${files}x0-$stage"
-  local stats="runs/$id.json" err="$bench_dir/runs/$id.err" environment=() shown="--follow FILE... --output FILE"
-  if [[ $kind == *-polling ]]; then
-    environment=(TAIL_MERGE_NO_INOTIFY=1)
-    shown="TAIL_MERGE_NO_INOTIFY=1 STAGE $shown"
-  fi
+  local stats="runs/$id.json" err="$bench_dir/runs/$id.err" shown environment
+  read -ra environment <<<"$(bench_environment "$kind")"
+  shown="${environment[*]:+${environment[*]} STAGE }--follow FILE... --output FILE"
   if [ "$(bench_left)" -le $((seconds + 10)) ]; then
     bench_record run kind="$kind" stage="$stage" files="$files" lines=0 status=skipped args="$shown" \
       message="the bench's time budget of $bench_budget s was used up"
