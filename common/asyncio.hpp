@@ -36,12 +36,25 @@ using asio::awaitable;
 
 namespace asyncio {
 
+// The None of loop.run_in_executor(None, ...): a thread pool of Asio's
+// default size (two threads per core), created before the first loop runs
+// (see run_until_complete).
+//
+// Python gives every loop a default executor of its own. Here one pool
+// serves every loop of the process, so that stage 4, with a loop per input,
+// does not bring a pool of threads per input too.
+asio::thread_pool& default_executor();
+
 // loop.run_until_complete(main()): runs the loop on the calling thread until
 // `main` has finished; returns its result or rethrows its exception. The
 // loop is the caller's: a thread that drives a loop of its own (stage 4)
 // creates an io_context, passes it here, and destroys it when done.
 // Wraps co_spawn(loop, main, use_future) and io_context::run().
 template <class T> T run_until_complete(asio::io_context& loop, asio::awaitable<T> main) {
+  // The trap: starting threads is blocking work too. Made by the first
+  // run_in_executor, the pool would start its threads on the loop and hold
+  // it for as long (tens of milliseconds under ThreadSanitizer).
+  default_executor();
   // watch_loop: what watches a loop (--debug, follow mode's signals) does so while `main` runs.
   std::future<T> result = asio::co_spawn(loop, common::probe::watch_loop(loop, std::move(main)), asio::use_future);
   loop.run();
@@ -62,14 +75,6 @@ template <class T> T run(asio::awaitable<T> main) {
 // once, in asyncio.cpp, rather than in every file that calls it.
 extern template void run_until_complete(asio::io_context& loop, asio::awaitable<void> main);
 extern template void run(asio::awaitable<void> main);
-
-// The None of loop.run_in_executor(None, ...): a thread pool of Asio's
-// default size (two threads per core), created on first use.
-//
-// Python gives every loop a default executor of its own. Here one pool
-// serves every loop of the process, so that stage 4, with a loop per input,
-// does not bring a pool of threads per input too.
-asio::thread_pool& default_executor();
 
 namespace detail {
 template <class Fn, class... Args>

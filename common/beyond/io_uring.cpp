@@ -177,7 +177,6 @@ namespace io_uring_tail {
 void run(const common::Handles& handles, common::Seconds interval, const std::filesystem::path& output_path) {
   asio::io_context loop(1); // as asyncio::run makes it
   const bool uring = io_uring_usable(loop);
-  asyncio::default_executor(); // its threads started here too, not on the loop (WriteThread's start uses it)
   asyncio::run_until_complete(loop, run_fully_async(handles, interval, output_path, uring));
 }
 
