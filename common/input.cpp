@@ -18,6 +18,14 @@ namespace {
 
 constexpr std::size_t read_chunk = 8 * 1024;
 
+// Drops the lines already handed out: what stays is the partial line, to
+// which the next read appends.
+void keep_partial_line(std::string& buffer, std::size_t& scanned, std::size_t& line_start) {
+  buffer.erase(0, line_start);
+  scanned -= line_start;
+  line_start = 0;
+}
+
 // The bytes after the last newline, which will get no newline of their own
 // (the file was closed or replaced): handed out with one added.
 std::string take_unfinished_line(std::string& buffer, std::size_t& scanned) {
@@ -164,9 +172,7 @@ std::string readline(const Handle& handle) {
     h.scanned_ = h.buffer_.size();
 
     // Keep only the partial line, then append the next chunk of the file.
-    h.buffer_.erase(0, h.line_start_);
-    h.scanned_ -= h.line_start_;
-    h.line_start_ = 0;
+    keep_partial_line(h.buffer_, h.scanned_, h.line_start_);
     if (h.fd_ < 0) { // not created yet (see the constructor)
       h.fd_ = open_if_there(h.path_);
       if (h.fd_ < 0) {
@@ -245,10 +251,7 @@ ReadAt next_read(const Handle& handle) {
 
 void add_read(const Handle& handle, std::string_view bytes) {
   InputHandle& h = *handle;
-  // Keep only the partial line, then append what was read.
-  h.buffer_.erase(0, h.line_start_);
-  h.scanned_ -= h.line_start_;
-  h.line_start_ = 0;
+  keep_partial_line(h.buffer_, h.scanned_, h.line_start_);
   h.buffer_ += bytes;
   h.file_offset_ += static_cast<off_t>(bytes.size());
   // (readline() checks this for its own reads; another reader may only call

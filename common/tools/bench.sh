@@ -339,8 +339,7 @@ bench() {
   fi
   # The stages, and the program beyond stage 5 that reads through io_uring
   # (built where liburing is).
-  bench_programs=("${stages[@]}")
-  [ -x "$(program_binary "$bin" stage5_io_uring)" ] && bench_programs+=(stage5_io_uring)
+  mapfile -t bench_programs < <(programs_built "$bin")
   rm -rf "$bench_dir"
   mkdir -p "$bench_dir/runs" "$(dirname "$out_md")" "$(dirname "$out_svg")"
 

@@ -659,9 +659,16 @@ Check stage5_stall(const Results& results) {
           what + ": " + ms(*stall) + ", limit under " + ms(stall_limit_ms)};
 }
 
-// A run that did not give its figures: a miss, unless it was not run at all.
-Verdict verdict_of(const Run& run) {
-  return run.status == Status::skipped ? Verdict::skip : Verdict::miss;
+// Why `run` gave no figures to check `what` against: not run or skipped (a
+// skip), or failed (a miss). Nothing when it has its figures.
+std::optional<Check> no_figures(const Run* run, const std::string& what) {
+  if (!run) {
+    return Check{Verdict::skip, what + ": not run"};
+  }
+  if (run->status != Status::ok) {
+    return Check{run->status == Status::skipped ? Verdict::skip : Verdict::miss, what + ": " + outcome(*run)};
+  }
+  return std::nullopt;
 }
 
 // The waits of a live run: idle CPU, line latency, and the merge's end after
@@ -670,10 +677,8 @@ std::vector<Check> waiting_limits(const Results& results, const std::string& sta
   std::vector<Check> checks;
   const Run* idle = find_run(results, stage, "idle");
   const std::string idle_what = stage + " idle CPU with 1,000 idle inputs";
-  if (!idle) {
-    checks.push_back({Verdict::skip, idle_what + ": not run"});
-  } else if (idle->status != Status::ok) {
-    checks.push_back({verdict_of(*idle), idle_what + ": " + outcome(*idle)});
+  if (auto missing = no_figures(idle, idle_what)) {
+    checks.push_back(*missing);
   } else {
     const double wall = *figure(*idle, "seconds"), cpu = *figure(*idle, "cpu_seconds");
     const double share = wall > 0 ? cpu / wall : 0;
@@ -683,12 +688,9 @@ std::vector<Check> waiting_limits(const Results& results, const std::string& sta
   const Run* latency = find_run(results, stage, "latency");
   const std::string latency_what = stage + " line latency with 100 writers";
   const std::string drain_what = stage + " merge ends after its last input is closed";
-  if (!latency) {
-    checks.push_back({Verdict::skip, latency_what + ": not run"});
-    checks.push_back({Verdict::skip, drain_what + ": not run"});
-  } else if (latency->status != Status::ok) {
-    checks.push_back({verdict_of(*latency), latency_what + ": " + outcome(*latency)});
-    checks.push_back({verdict_of(*latency), drain_what + ": " + outcome(*latency)});
+  if (auto missing = no_figures(latency, latency_what)) {
+    checks.push_back(*missing);
+    checks.push_back(*no_figures(latency, drain_what));
   } else {
     const double median = figure(*latency, "latency_median_ms").value_or(0);
     const double p99 = figure(*latency, "latency_p99_ms").value_or(0);
@@ -712,11 +714,8 @@ std::vector<Check> waiting_limits(const Results& results, const std::string& sta
 Check stage1_small_run(const Results& results) {
   const std::string what = "stage1_threads whole process, 5 × 4,000 prefilled";
   const Run* run = find_run(results, "stage1_threads", "small");
-  if (!run) {
-    return {Verdict::skip, what + ": not run"};
-  }
-  if (run->status != Status::ok) {
-    return {verdict_of(*run), what + ": " + outcome(*run)};
+  if (auto missing = no_figures(run, what)) {
+    return *missing;
   }
   const double wall_ms = run->wall_seconds * 1000;
   return {wall_ms < small_run_limit_ms ? Verdict::pass : Verdict::miss,

@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
-# ./workshop soak [minutes]: random runs of every stage and of
-# stage5_io_uring (common/beyond/), each checked, until the time is up. Half
-# of them are ordinary runs: live writers, prefilled inputs, and following
-# two files through a log rotation until SIGINT or SIGTERM. The other half are faults: a simulated run stopped by SIGINT,
-# SIGTERM or SIGHUP at a random moment (it must exit 128 + the signal with
-# confirm_merge OK, its output holding exactly the lines it reports, and no
-# temporary directory left), a disk that fills up under a follow run or a
-# simulated one, and an input replaced by a directory while followed. The
-# follow and disk cases are the stage's own tests (tests/test_follow.cpp),
-# which check every merged line. Prints runs, faults, lines and failures.
+# ./workshop soak [minutes]: random runs of every stage and of stage5_io_uring
+# (common/beyond/), each checked, until the time is up. Half of them are
+# ordinary runs: live writers, prefilled inputs, and following two files
+# through a log rotation until SIGINT or SIGTERM. The other half are faults: a
+# simulated run stopped by SIGINT, SIGTERM or SIGHUP at a random moment (it
+# must exit 128 + the signal with confirm_merge OK, its output holding exactly
+# the lines it reports, and no temporary directory left), a disk that fills up
+# under a follow run or a simulated one, and an input replaced by a directory
+# while followed. The follow and disk cases are the stage's own tests
+# (tests/test_follow.cpp), which check every merged line. Prints runs, faults,
+# lines and failures.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source common/tools/workshop_lib.sh
@@ -61,9 +62,7 @@ signal_run() {
   fi
 }
 
-# Every stage, and the program beyond stage 5 where it is built.
-programs=("${stages[@]}")
-[ -x "$(program_binary build/default stage5_io_uring)" ] && programs+=(stage5_io_uring)
+mapfile -t programs < <(programs_built build/default)
 
 while [ "$(date +%s)" -lt "$end" ]; do
   stage=${programs[RANDOM % ${#programs[@]}]}

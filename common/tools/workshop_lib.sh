@@ -9,6 +9,13 @@ program_binary() {
   if [ "$2" = stage5_io_uring ]; then echo "$1/common/beyond/$2"; else echo "$1/$2/$2"; fi
 }
 
+# programs_built DIR: every stage, one per line, and the program beyond stage 5
+# where DIR has it (it is built where liburing is).
+programs_built() {
+  printf '%s\n' "${stages[@]}"
+  if [ -x "$(program_binary "$1" stage5_io_uring)" ]; then echo stage5_io_uring; fi
+}
+
 say() { printf '==> %s\n' "$*" >&2; }
 
 jobs() { getconf _NPROCESSORS_ONLN 2>/dev/null || echo 2; }
