@@ -34,6 +34,7 @@ void set_output_error_handler(std::function<void()> handler) {
 }
 
 OutputFile::OutputFile(std::filesystem::path path) : path_(std::move(path)) {
+  probe::Span span(probe::Event::open); // the tests see who opens the output, --slow-write slows it
   fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | (append_ ? O_APPEND : O_TRUNC) | O_CLOEXEC, 0644);
   if (fd_ < 0) {
     throw io_error(path_, "cannot open for writing", errno);
@@ -46,9 +47,18 @@ OutputFile::OutputFile(std::filesystem::path path) : path_(std::move(path)) {
 }
 
 OutputFile::~OutputFile() {
-  if (fd_ >= 0) {
-    ::close(fd_);
+  if (fd_ < 0) {
+    return;
   }
+  // Left without close(): a tail's error ends the run. The lines merged
+  // before it are still written; an error here has nobody to go to.
+  try {
+    if (error_.empty()) {
+      flush();
+    }
+  } catch (const std::runtime_error&) {
+  }
+  ::close(fd_);
 }
 
 void OutputFile::write(std::string_view data) {
@@ -66,6 +76,7 @@ void OutputFile::close() {
   if (fd_ < 0) {
     return;
   }
+  probe::Span span(probe::Event::close); // the tests see who closes the output, --slow-write slows it
   const int fd = fd_;
   if (error_.empty()) {
     flush();

@@ -32,8 +32,9 @@ public:
   // Creates or truncates `path` (or appends to it, see set_output_append);
   // throws std::runtime_error naming the path.
   explicit OutputFile(std::filesystem::path path);
-  // Closes without reporting errors (a destructor cannot throw): call close()
-  // on the normal path so a failed last write is not silently dropped.
+  // Writes what is buffered and closes, without reporting errors (a
+  // destructor cannot throw): call close() on the normal path so a failed
+  // last write is not silently dropped.
   ~OutputFile();
   OutputFile(const OutputFile&) = delete;
   OutputFile& operator=(const OutputFile&) = delete;

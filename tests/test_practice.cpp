@@ -1,16 +1,30 @@
 // The practice mode's checker (common/tools/practice.sh), run as a
 // participant runs it: on the reference solution, on the untouched starting
-// copy, and on typical wrong solutions (tests/practice/wrong/*.patch, each
-// naming the hint it must get). A checker that passes a wrong solution would
-// teach the wrong thing, so each of them is a test.
+// copy, on typical wrong solutions (tests/practice/wrong/*.edit, each naming
+// the hint it must get) and on right ones written differently from the
+// reference (tests/practice/right/*.edit). A checker that passes a wrong
+// solution would teach the wrong thing, and one that fails a right solution
+// would teach that there is one way to write it: each of them is a test.
+//
+// An edit is a search and a replacement of whole lines, so that it still
+// applies when the reference stage changes elsewhere:
+//     <<<<<<< find
+//     the lines of the reference, found exactly once
+//     =======
+//     what they become
+//     >>>>>>> replace
 #include "support/files.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <doctest/doctest.h>
 #include <filesystem>
+#include <map>
+#include <regex>
 #include <string>
 #include <sys/wait.h>
+#include <vector>
 
 namespace fs = std::filesystem;
 
@@ -64,6 +78,57 @@ fs::path exercise(const fs::path& dir, const std::string& stage, bool reference 
   return mine;
 }
 
+// The header line `label` of an edit ("Expected hint: ..."); empty if none.
+std::string header(const std::string& edit, const std::string& label) {
+  const auto from = edit.find(label);
+  if (from == std::string::npos) {
+    return {};
+  }
+  const auto start = from + label.size();
+  return edit.substr(start, edit.find('\n', start) - start);
+}
+
+// Applies every find/replace block of `edit` to the file `target`.
+void apply_edit(const fs::path& edit_path, const fs::path& target) {
+  const std::string edit = tests::read_file(edit_path);
+  std::string text = tests::read_file(target);
+  const std::string find = "<<<<<<< find\n";
+  const std::string middle = "=======\n";
+  const std::string end = ">>>>>>> replace\n";
+  int blocks = 0;
+  for (auto at = edit.find(find); at != std::string::npos; at = edit.find(find, at)) {
+    const auto from = at + find.size();
+    const auto split = edit.find(middle, from);
+    const auto to = edit.find(end, split);
+    REQUIRE_MESSAGE((split != std::string::npos && to != std::string::npos), "an unfinished block in " << edit_path);
+    const std::string old_text = edit.substr(from, split - from);
+    const std::string new_text = edit.substr(split + middle.size(), to - split - middle.size());
+    const auto found = text.find(old_text);
+    REQUIRE_MESSAGE(found != std::string::npos, edit_path << ": the reference no longer has these lines:\n"
+                                                          << old_text);
+    REQUIRE_MESSAGE(text.find(old_text, found + 1) == std::string::npos,
+                    edit_path << ": these lines are in the reference more than once:\n"
+                              << old_text);
+    text.replace(found, old_text.size(), new_text);
+    at = to + end.size();
+    ++blocks;
+  }
+  REQUIRE_MESSAGE(blocks > 0, edit_path << " has no find/replace block");
+  tests::write_file(target, text);
+}
+
+// The edits of tests/practice/<kind>/, sorted.
+std::vector<fs::path> edits(const std::string& kind) {
+  std::vector<fs::path> found;
+  for (const auto& entry : fs::directory_iterator(source_dir / "tests/practice" / kind)) {
+    if (entry.path().extension() == ".edit") {
+      found.push_back(entry.path());
+    }
+  }
+  std::sort(found.begin(), found.end());
+  return found;
+}
+
 } // namespace
 
 TEST_CASE("the reference solution, copied into the practice copy, passes the check") {
@@ -96,29 +161,52 @@ TEST_CASE("the untouched starting copy builds, and fails with the first step's h
 }
 
 TEST_CASE("each typical wrong solution fails with its own hint") {
-  int fixtures = 0;
-  for (const auto& entry : fs::directory_iterator(source_dir / "tests/practice/wrong")) {
-    const auto patch = entry.path();
-    CAPTURE(patch);
-    const std::string name = patch.stem().string(); // <stage>-<mistake>
+  std::map<std::string, int> per_stage;
+  for (const auto& edit : edits("wrong")) {
+    CAPTURE(edit);
+    const std::string name = edit.stem().string(); // <stage>-<mistake>
     const std::string stage = name.substr(0, name.find('-'));
-    const std::string text = tests::read_file(patch); // its second line: "expected hint: ..."
-    const std::string label = "expected hint: ";
-    const auto from = text.find(label) + label.size();
-    const std::string expected_hint = text.substr(from, text.find('\n', from) - from);
+    const std::string expected_hint = header(tests::read_file(edit), "Expected hint: ");
     REQUIRE_FALSE(expected_hint.empty());
     tests::TempDir dir;
     const fs::path mine = exercise(dir.path, stage, true);
-    REQUIRE(std::system(("patch -s '" + mine.string() + "' < '" + patch.string() + "'").c_str()) == 0);
+    apply_edit(edit, mine);
     const auto result = practice(dir.path, "check " + number(stage));
     CAPTURE(result.output);
     CHECK(result.code == 1);
     CHECK(result.output.find("does not build") == std::string::npos);
     CHECK(result.output.find("hint: ") != std::string::npos);
     CHECK(result.output.find(expected_hint) != std::string::npos);
-    ++fixtures;
+    // A hint names the participant's file, never a test's source.
+    CHECK(result.output.find("tests/test_") == std::string::npos);
+    CHECK(result.output.find("merge_scenarios.cpp") == std::string::npos);
+    ++per_stage[stage];
   }
-  CHECK(fixtures >= 8); // two per exercise at least
+  for (const std::string stage : exercises) {
+    CAPTURE(stage);
+    CHECK(per_stage[stage] >= 6);
+  }
+}
+
+TEST_CASE("right solutions written differently from the reference pass") {
+  std::map<std::string, int> per_stage;
+  for (const auto& edit : edits("right")) {
+    CAPTURE(edit);
+    const std::string name = edit.stem().string(); // <stage>-<how>
+    const std::string stage = name.substr(0, name.find('-'));
+    tests::TempDir dir;
+    const fs::path mine = exercise(dir.path, stage, true);
+    apply_edit(edit, mine);
+    const auto result = practice(dir.path, "check " + number(stage));
+    CAPTURE(result.output);
+    CHECK(result.code == 0);
+    CHECK(result.output.find("FAIL") == std::string::npos);
+    ++per_stage[stage];
+  }
+  for (const std::string stage : exercises) {
+    CAPTURE(stage);
+    CHECK(per_stage[stage] >= 2);
+  }
 }
 
 TEST_CASE("a copy that does not compile is shown with its own file and line") {
@@ -147,4 +235,100 @@ TEST_CASE("exercise never overwrites work in progress; reset keeps the old copy"
   const auto stage1 = practice(dir.path, "exercise 1");
   CHECK(stage1.code == 2);
   CHECK(stage1.output.find("the exercises are stages 2 to 5") != std::string::npos);
+}
+
+TEST_CASE("each TODO list states goals: no line of the reference's code, no co_await to copy") {
+  for (const std::string stage : exercises) {
+    CAPTURE(stage);
+    const std::string todo = tests::read_file(source_dir / "tests/practice" / (stage + ".todo"));
+    REQUIRE_FALSE(todo.empty());
+    // co_await may be named, but no awaited expression spelled out.
+    CHECK_FALSE(std::regex_search(todo, std::regex(R"(co_await +[A-Za-z_:]+ *[(<:])")));
+    CHECK(todo.find("co_spawn(") == std::string::npos);
+    // Every statement of the reference, spaces dropped, against the list with its spaces dropped.
+    const auto squeeze = [](const std::string& text) {
+      std::string out;
+      for (const char c : text) {
+        if (c != ' ' && c != '\n' && c != '/') {
+          out += c;
+        }
+      }
+      return out;
+    };
+    const std::string todo_text = squeeze(todo);
+    std::istringstream reference(tests::read_file(source_dir / stage / "tail_merge.cpp"));
+    for (std::string line; std::getline(reference, line);) {
+      const std::string code = squeeze(line);
+      if (code.size() >= 20 && code.rfind("//", 0) != 0 && line.find("//") == std::string::npos) {
+        CAPTURE(line);
+        CHECK(todo_text.find(code) == std::string::npos);
+      }
+    }
+  }
+}
+
+TEST_CASE("hint tells one hint more at each call for the first failing claim, and check counts them") {
+  tests::TempDir dir;
+  const fs::path mine = exercise(dir.path, "stage3_coroutines", true);
+  apply_edit(source_dir / "tests/practice/wrong/stage3_coroutines-no-turns.edit", mine);
+  const auto first = practice(dir.path, "check 3");
+  CAPTURE(first.output);
+  CHECK(first.code == 1);
+  CHECK(first.output.find("Hints used: 0.") != std::string::npos);
+  for (const std::string level : {"1", "2", "3"}) {
+    const auto hint = practice(dir.path, "hint 3");
+    CAPTURE(hint.output);
+    CHECK(hint.code == 0);
+    CHECK(hint.output.find("Hint " + level + " of 3 for \"the loop is fair") != std::string::npos);
+  }
+  const auto more = practice(dir.path, "hint 3");
+  CHECK(more.output.find("No more hints") != std::string::npos);
+  const auto again = practice(dir.path, "check 3");
+  CHECK(again.output.find("Hints used: 3.") != std::string::npos);
+
+  // Fixed: no hint is needed, and the copy is checked anew first.
+  fs::copy_file(source_dir / "stage3_coroutines/tail_merge.cpp", mine, fs::copy_options::overwrite_existing);
+  const auto done = practice(dir.path, "hint 3");
+  CAPTURE(done.output);
+  CHECK(done.output.find("every claim holds") != std::string::npos);
+}
+
+TEST_CASE("the errors coroutines are known for get a line on what they mean") {
+  const std::pair<std::string, std::string> cases[] = {
+      {"awaitable<void> broken() { try { throw 1; } catch (...) { co_await asyncio::sleep(common::Seconds(0)); } }\n",
+       "co_await may not appear inside a catch block"},
+      {"awaitable<void> broken() { }\n",
+       "a function returning awaitable<...> is a coroutine only if its body uses co_await"},
+      {"void take(std::string) {}\nawaitable<void> broken() { std::optional<std::string> line; take(line); "
+       "co_return; }\n",
+       "an std::optional where a value is expected"},
+      {"int broken() { co_await asyncio::sleep(common::Seconds(0)); return 1; }\n",
+       "co_await and co_return only work in a coroutine"},
+  };
+  for (const auto& [code, why] : cases) {
+    CAPTURE(code);
+    tests::TempDir dir;
+    const fs::path mine = exercise(dir.path, "stage3_coroutines", true);
+    tests::append(mine, "namespace tail_merge {\n" + code + "}\n");
+    const auto result = practice(dir.path, "check 3");
+    CAPTURE(result.output);
+    CHECK(result.code == 1);
+    CHECK(result.output.find("does not build") != std::string::npos);
+    CHECK(result.output.find("why: " + why) != std::string::npos);
+  }
+}
+
+TEST_CASE("a crash is shown at the line of the participant's file, with its usual cause") {
+  tests::TempDir dir;
+  const fs::path mine = exercise(dir.path, "stage3_coroutines", true);
+  apply_edit(source_dir / "tests/practice/crash/stage3_coroutines-dangling-lambda.edit", mine);
+  const auto result = practice(dir.path, "check 3");
+  CAPTURE(result.output);
+  CHECK(result.code == 1);
+  CHECK(result.output.find("your code crashed") != std::string::npos);
+  CHECK(result.output.find("a lambda coroutine whose captures outlive the lambda") != std::string::npos);
+  CHECK(result.output.find("tests/") == std::string::npos);
+  if (std::system("command -v gdb >/dev/null") == 0) {
+    CHECK(result.output.find("where: " + fs::canonical(mine).string() + ":") != std::string::npos);
+  }
 }

@@ -1,5 +1,6 @@
 // stage2_mixed: the top level is a coroutine; the blocking tails run on a
 // pool; every write hops back to the loop.
+#include "claims.hpp"
 #include "merge_harness.hpp"
 #include "stage2_mixed/tail_merge.hpp"
 #include "thread_record.hpp"
@@ -28,6 +29,13 @@ TEST_CASE("the tails read on pool threads, and every write happens on the loop's
                 "each one to it with run_coroutine_threadsafe(write_async(output, data), loop).get(), not a mutex");
   CHECK_MESSAGE(readers.count(loop) == 0, "hint: a readline ran on the loop's thread: the blocking tails belong on the "
                                           "pool, with run_in_executor(pool, tail_file, ...)");
+  CHECK_MESSAGE(!record.threads(common::probe::Event::close).empty(),
+                "hint: the output was never closed: its last lines wait in its buffer, and a failed last write "
+                "would go unseen. run_tasks_mixed closes it once every tail has ended");
+  CHECK_MESSAGE((tests::only(record.threads(common::probe::Event::open), loop) &&
+                 tests::only(record.threads(common::probe::Event::close), loop)),
+                "hint: the output was opened or closed off the loop's thread: the loop owns it, so "
+                "run_tasks_mixed opens it and closes it there");
   CHECK_MESSAGE(readers.size() == static_cast<std::size_t>(live.files),
                 "hint: fewer threads read than there are tails: the pool has fewer threads than there are tails, so "
                 "some inputs wait until others finish (a pool of handles.size() threads)");
@@ -38,4 +46,29 @@ TEST_CASE("more inputs than the default pool has threads are all merged") {
   // the tails that got no thread would merge nothing until others finished.
   tests::check_merge({4 * static_cast<int>(std::thread::hardware_concurrency()) + 1, 3, 0.01, false, 0.01},
                      tests::stage_merge);
+}
+
+TEST_CASE("the tails run at once, and nothing blocks the loop: a line appended to one input is merged while the "
+          "others stay open and idle") {
+  const auto run = tests::merge_while_others_idle(tests::stage_merge);
+  CHECK_MESSAGE(run.longest_stall.count() < 150,
+                "hint: something blocked the loop's thread for "
+                    << run.longest_stall.count()
+                    << " ms: the loop does every write the tails hand it, so it must never wait itself (a join, a "
+                       ".get() or a sleep on it); the blocking tails wait on their pool threads "
+                       "(stage2_mixed/README.md, The trap in this step)");
+  CHECK_MESSAGE(run.merged, "hint: a line appended to one input was not merged while the other inputs stayed open: "
+                            "the tails ran one after another, not at once. Start every tail on the pool before "
+                            "awaiting any of them, the book's asyncio.gather");
+}
+
+TEST_CASE("the first error of a tail reaches the caller, and the other inputs' lines are kept") {
+  const auto run = tests::merge_with_one_failing(tests::stage_merge);
+  CHECK_MESSAGE(run.error.find(run.bad_input) != std::string::npos,
+                "hint: one input failed, but run_tasks_mixed "
+                    << (run.error.empty() ? "returned as if all went well" : "threw: " + run.error)
+                    << ": an error of a tail must reach the caller (exit code 1). Catch common::NoNewData only; "
+                       "run_in_executor carries a tail's exception to its awaiter, and gather rethrows the first");
+  CHECK_MESSAGE(run.others_kept, "hint: one input failed, and lines of the other inputs are missing from the "
+                                 "output: the other tails must run to their end");
 }

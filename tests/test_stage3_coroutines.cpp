@@ -1,5 +1,6 @@
 // stage3_coroutines: the tail loop is a coroutine; only the blocking
 // readline runs on the pool.
+#include "claims.hpp"
 #include "merge_harness.hpp"
 #include "stage3_coroutines/tail_merge.hpp"
 #include "thread_record.hpp"
@@ -27,17 +28,56 @@ TEST_CASE("no readline runs on the loop's thread, and every write does") {
   CHECK_MESSAGE(record.threads(common::probe::Event::write) == std::set{loop},
                 "hint: an output write ran off the loop's thread: the tails run on the loop, so they await "
                 "write_async there, and nothing else writes");
+  CHECK_MESSAGE(!record.threads(common::probe::Event::close).empty(),
+                "hint: the output was never closed: its last lines wait in its buffer, and a failed last write "
+                "would go unseen. run_tasks closes it once every tail has ended");
+  CHECK_MESSAGE((tests::only(record.threads(common::probe::Event::open), loop) &&
+                 tests::only(record.threads(common::probe::Event::close), loop)),
+                "hint: the output was opened or closed off the loop's thread: the loop owns it, so run_tasks "
+                "opens it and closes it there");
   // Lines already in memory are taken on the loop, without a trip to the pool.
   const auto buffered = record.threads(common::probe::Event::buffered_line);
   CHECK_MESSAGE((buffered.empty() || buffered == std::set{loop}),
                 "hint: buffered_line ran off the loop: it makes no system call, so it belongs on the loop");
   // The waiting between polls is a timer on the loop, not a sleeping thread.
   CHECK_MESSAGE(record.threads(common::probe::Event::wait) == std::set{loop},
-                "hint: the wait between polls ran off the loop: co_await asyncio::sleep(interval), a timer");
+                "hint: the wait between polls ran on a pool thread: in this step it is a timer on the loop, which "
+                "suspends the tail and leaves the loop free (stage3_coroutines/README.md, What changed from stage 2)");
 }
 
-TEST_CASE("with 100 ms writes, the loop is held for each write: what stage 5 fixes") {
-  // The margin is wide on purpose: the machine may be busy.
-  CHECK_MESSAGE(tests::longest_stall_with_slow_writes(tests::stage_merge).count() >= 80,
-                "hint: the loop was not held by the slow writes: in stage 3 the loop's thread does every write itself");
+TEST_CASE("the tails run at once, and nothing blocks the loop: a line appended to one input is merged while the "
+          "others stay open and idle") {
+  const auto run = tests::merge_while_others_idle(tests::stage_merge);
+  CHECK_MESSAGE(run.longest_stall.count() < 150,
+                "hint: something blocked the loop's thread for "
+                    << run.longest_stall.count()
+                    << " ms: a tail that waits for data by blocking its thread (common::wait_for_data, a sleep) "
+                       "stops every tail on the loop. A coroutine waits by suspending: the awaitable wait of "
+                       "common/asyncio.hpp (stage3_coroutines/README.md, What changed from stage 2)");
+  CHECK_MESSAGE(run.merged, "hint: a line appended to one input was not merged while the other inputs stayed open: "
+                            "the tails ran one after another, not at once. Start every tail before awaiting any "
+                            "of them, the book's asyncio.gather (stage3_coroutines/README.md, What changed from "
+                            "stage 2)");
+}
+
+TEST_CASE("the first error of a tail reaches the caller, and the other inputs' lines are kept") {
+  const auto run = tests::merge_with_one_failing(tests::stage_merge);
+  CHECK_MESSAGE(run.error.find(run.bad_input) != std::string::npos,
+                "hint: one input failed, but run_tasks "
+                    << (run.error.empty() ? "returned as if all went well" : "threw: " + run.error)
+                    << ": an error of a tail must reach the caller (exit code 1). Catch common::NoNewData only; "
+                       "gather rethrows the first error once every tail has ended");
+  CHECK_MESSAGE(run.others_kept, "hint: one input failed, and lines of the other inputs are missing from the "
+                                 "output: the other tails must run to their end, and the output be closed");
+}
+
+TEST_CASE("the loop is fair: tails with lines in memory take turns") {
+  const auto turn = tests::longest_turn(tests::stage_merge);
+  CHECK_MESSAGE(turn.count() < 50,
+                "hint: one tail kept the loop for "
+                    << turn.count()
+                    << " ms while the other tails had lines ready "
+                       "too: a line taken from memory (buffered_line) costs no await, so the tail never gave the loop "
+                       "back. Give the loop back once per line, as the book's asyncio.sleep(0) does "
+                       "(stage3_coroutines/README.md, What changed from stage 2)");
 }

@@ -1,5 +1,6 @@
 // stage5_nonblocking: no blocking system call left on the loop; the output
 // belongs to a writer thread with its own loop.
+#include "claims.hpp"
 #include "merge_harness.hpp"
 #include "stage5_nonblocking/tail_merge.hpp"
 #include "support/files.hpp"
@@ -27,6 +28,89 @@ TEST_CASE("no output write runs on the loop's thread: all of them run on one wri
                                      "writes");
   CHECK_MESSAGE(record.threads(common::probe::Event::readline).count(std::this_thread::get_id()) == 0,
                 "hint: a readline ran on the loop's thread: it goes to the pool with run_in_executor");
+  const auto openers = record.threads(common::probe::Event::open);
+  const auto closers = record.threads(common::probe::Event::close);
+  CHECK_MESSAGE(!closers.empty(),
+                "hint: the output was never closed: its last lines wait in its buffer, and a "
+                "failed last write would go unseen. stop() has the writer thread close it (real_stop)");
+  CHECK_MESSAGE(openers.count(std::this_thread::get_id()) == 0,
+                "hint: the output was opened on the tails' loop: opening a file is a blocking call too, so the "
+                "writer thread opens it (run), and start() waits for that off the loop");
+  CHECK_MESSAGE(closers.count(std::this_thread::get_id()) == 0,
+                "hint: the output was closed on the tails' loop: its last flush is a blocking write, so the "
+                "writer thread closes it, in real_stop on the writer's loop");
+  CHECK_MESSAGE((writers.empty() || (openers == writers && tests::only(closers, *writers.begin()))),
+                "hint: the output was opened, written and closed on different threads: the WriteThread owns it, "
+                "and does all three on its own thread");
+}
+
+TEST_CASE("the tails run at once, and nothing blocks the loop: a line appended to one input is merged while the "
+          "others stay open and idle") {
+  const auto run = tests::merge_while_others_idle(tests::stage_merge);
+  CHECK_MESSAGE(run.longest_stall.count() < 150,
+                "hint: something blocked the tails' loop for "
+                    << run.longest_stall.count()
+                    << " ms: a tail that waits for data by blocking its thread (common::wait_for_data, a sleep) "
+                       "stops every tail on the loop; a coroutine waits by suspending (stage3_coroutines/README.md)");
+  CHECK_MESSAGE(run.merged, "hint: a line appended to one input was not merged while the other inputs stayed open: "
+                            "the tails ran one after another, not at once. Start every tail before awaiting any "
+                            "of them, the book's asyncio.gather");
+}
+
+TEST_CASE("starting and stopping the writer thread never holds the tails' loop") {
+  // A slow disk and a slow thread end: every blocking call of start() and
+  // stop() takes 100 ms, so a loop that waits for one is held that long.
+  common::debug::configure({true, common::debug::Milliseconds(60'000), common::debug::Milliseconds(100), "test",
+                            common::debug::Milliseconds(100)});
+  common::debug::Milliseconds starting{-1};
+  common::debug::Milliseconds stopping{-1};
+  tests::TempDir dir;
+  tail_merge::WriteThread writer(dir.path / "merged");
+  tests::HangGuard guard(std::chrono::seconds(20), "start(), one write and stop() of a WriteThread did not end within "
+                                                   "20 s: does the thread run its loop, and does real_stop let it end "
+                                                   "(keep_running_.reset())?");
+  asyncio::run([](tail_merge::WriteThread& output, common::debug::Milliseconds& starting,
+                  common::debug::Milliseconds& stopping) -> asio::awaitable<void> {
+    // Each phase's stall is recorded when its callback ends: one trip
+    // through the loop's queue (sleep(0)) ends it before it is read.
+    co_await output.start();
+    co_await asyncio::sleep(common::Seconds(0));
+    starting = common::debug::take_longest_stall().value_or(starting);
+    co_await output.write("one line\n");
+    co_await asyncio::sleep(common::Seconds(0));
+    common::debug::take_longest_stall();
+    co_await output.stop();
+    co_await asyncio::sleep(common::Seconds(0));
+    stopping = common::debug::take_longest_stall().value_or(stopping);
+  }(writer, starting, stopping));
+  common::debug::configure({});
+  CHECK(tests::read_file(dir.path / "merged") == "one line\n");
+  CHECK_MESSAGE(
+      starting.count() < 50,
+      "hint: start() held the tails' loop for "
+          << starting.count()
+          << " ms: creating the writer thread "
+             "and waiting until it has opened the output are blocking calls. Hand them to the pool "
+             "(run_in_executor), as the book's __aenter__ does (stage5_nonblocking/README.md, What changed from "
+             "stage 3)");
+  CHECK_MESSAGE(
+      stopping.count() < 50,
+      "hint: stop() held the tails' loop for "
+          << stopping.count()
+          << " ms: closing the output and joining "
+             "the writer thread are blocking calls. Await the close on the writer's loop (real_stop), and join "
+             "on the pool (run_in_executor), as the book's __aexit__ does (stage5_nonblocking/README.md)");
+}
+
+TEST_CASE("the first error of a tail reaches the caller, and the other inputs' lines are kept") {
+  const auto run = tests::merge_with_one_failing(tests::stage_merge);
+  CHECK_MESSAGE(run.error.find(run.bad_input) != std::string::npos,
+                "hint: one input failed, but run_fully_async "
+                    << (run.error.empty() ? "returned as if all went well" : "threw: " + run.error)
+                    << ": an error of a tail must reach the caller (exit code 1). Catch common::NoNewData only; "
+                       "gather rethrows the first error once every tail has ended, and async_with stops the writer");
+  CHECK_MESSAGE(run.others_kept, "hint: one input failed, and lines of the other inputs are missing from the "
+                                 "output: the other tails must run to their end, and the writer be stopped");
 }
 
 TEST_CASE("with 100 ms writes, the loop is never held: stage 3's was, for each write") {

@@ -36,4 +36,9 @@ private:
   std::map<common::probe::Event, std::set<std::thread::id>> threads_;
 };
 
+// True when no thread but `thread` is in `threads` (also when none is).
+inline bool only(const std::set<std::thread::id>& threads, std::thread::id thread) {
+  return threads.empty() || threads == std::set{thread};
+}
+
 } // namespace tests

@@ -117,4 +117,14 @@ std::optional<Milliseconds> longest_stall() {
   return std::chrono::duration_cast<Milliseconds>(std::chrono::steady_clock::duration(longest));
 }
 
+std::optional<Milliseconds> take_longest_stall() {
+  auto longest = longest_.load();
+  while (longest >= 0 && !longest_.compare_exchange_weak(longest, 0)) {
+  }
+  if (longest < 0) {
+    return std::nullopt;
+  }
+  return std::chrono::duration_cast<Milliseconds>(std::chrono::steady_clock::duration(longest));
+}
+
 } // namespace common::debug

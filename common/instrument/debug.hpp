@@ -18,8 +18,11 @@ using Milliseconds = std::chrono::milliseconds;
 struct Settings {
   bool report = false;         // --debug: watch every event loop and report stalls
   Milliseconds threshold{100}; // --slow-threshold: a stall at least this long is reported
-  Milliseconds slow_write{0};  // --slow-write: every output write takes this long
+  Milliseconds slow_write{0};  // --slow-write: the output's open, every write and its close take this long
   std::string stage = "stage"; // names the reports
+  // For the tests: a thread that opened, wrote or closed the output takes
+  // this long to end, so that a loop that joins it is held, and reported.
+  Milliseconds slow_thread_end{0};
 };
 
 void configure(Settings settings);
@@ -32,5 +35,7 @@ void record_stall(std::string_view loop, std::chrono::steady_clock::duration hel
 // The longest stall recorded since configure(); nothing if no loop was
 // watched (a thread-only stage, or --debug is off).
 std::optional<Milliseconds> longest_stall();
+// As longest_stall(), and counts again from nothing: one phase of a run at a time.
+std::optional<Milliseconds> take_longest_stall();
 
 } // namespace common::debug

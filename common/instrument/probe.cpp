@@ -30,6 +30,10 @@ const char* name(Event event) {
     return "write";
   case Event::pool_task:
     return "run_in_executor";
+  case Event::open:
+    return "open output";
+  case Event::close:
+    return "close output";
   }
   return "?";
 }
@@ -54,6 +58,24 @@ void name_thread(Event event, std::string_view detail) {
   }
 }
 
+// At its end, a thread that touched the output takes debug's slow_thread_end.
+struct SlowThreadEnd {
+  debug::Milliseconds slow;
+  ~SlowThreadEnd() { std::this_thread::sleep_for(slow); }
+};
+
+// --slow-write: a slow disk, the output's open, write or close blocks its
+// thread. And the tests' slow_thread_end: a join of this thread blocks too.
+void slow_output_call() {
+  const auto& settings = debug::settings();
+  if (settings.slow_thread_end.count() > 0) {
+    thread_local SlowThreadEnd slow_end{settings.slow_thread_end};
+  }
+  if (settings.slow_write.count() > 0) {
+    std::this_thread::sleep_for(settings.slow_write);
+  }
+}
+
 } // namespace
 
 void set_observer(Observer observer) {
@@ -71,10 +93,10 @@ Span::Span(Event event, std::string_view detail) : event_(event) {
   if (trace::enabled()) {
     begin_ = trace::Clock::now();
   }
+  if (event == Event::write || event == Event::open || event == Event::close) {
+    slow_output_call();
+  }
   if (event == Event::write) {
-    if (const auto slow = debug::settings().slow_write; slow.count() > 0) {
-      std::this_thread::sleep_for(slow); // --slow-write: a slow disk, the write blocks its thread
-    }
     if (trace::enabled()) {
       trace::instant("line merged");
     }

@@ -1,8 +1,8 @@
 // The one hook between the lesson and whatever watches a run.
 //
 // The lesson's files announce what they do, one line each: a readline, a
-// line taken from memory, a wait for new data, a write of the output, a call
-// run on a pool (probe::Span), and an event loop running its coroutine
+// line taken from memory, a wait for new data, the output's open, each write
+// and its close, a call run on a pool (probe::Span), and an event loop running its coroutine
 // (probe::watch_loop). Everything that observes a run subscribes here, behind
 // the lesson: --trace (trace.hpp), --debug's stall report and its
 // --slow-write (debug.hpp), the benchmark's line latency (latency.hpp), the
@@ -25,7 +25,7 @@
 
 namespace common::probe {
 
-enum class Event { readline, buffered_line, wait, write, pool_task };
+enum class Event { readline, buffered_line, wait, write, pool_task, open, close };
 
 // Called on the thread doing the work, once when it starts (begin == true)
 // and once when it ends, including when it ends with an exception.

@@ -5,13 +5,17 @@
 #   practice.sh exercise N [--force]  a practice copy of stage N (2-5) in practice/<stage>/
 #   practice.sh check N [--watch | --reference]
 #                                     the stage's tests against the practice copy
+#   practice.sh hint N                one hint more for the first claim that fails
 #   practice.sh reset N               start over (the old copy is kept as tail_merge.cpp.previous)
 #   practice.sh diff N                the practice copy against the reference
 #
 # The starting copy is the previous step's tail_merge.cpp (stage 1's for
 # stage 4, stage 3's for stage 5), with the step's TODO list at the top and,
 # at the end, stubs for the functions the step adds (tests/practice/<stage>.todo
-# and .stubs). `check` copies it into the build directory, where the target
+# and .stubs). The step's hints, three per claim, are in
+# tests/practice/<stage>.hints; the practice copy's directory keeps the first
+# claim that failed at the last check (.failing) and the hints shown (.hints).
+# `check` copies the copy into the build directory, where the target
 # practice_check_<stage> links it with the stage's tests (tests/CMakeLists.txt).
 #
 # PRACTICE_DIR=DIR keeps the practice copies in DIR instead of practice/
@@ -47,6 +51,7 @@ previous_stage() {
 write_exercise() {
   local stage=$1 dir=$practice_dir/$1
   mkdir -p "$dir"
+  rm -f "$dir/.failing" "$dir/.hints"
   cp "$stage/tail_merge.hpp" "$dir/tail_merge.hpp"
   {
     cat "tests/practice/$stage.todo"
@@ -104,6 +109,25 @@ copy_into_build() {
   fi
 }
 
+# One line after the compiler's own for each error coroutines are known for
+# (g++'s and clang++'s wording), matched on its message in LOG.
+explain_compiler_errors() {
+  local log=$1
+  explain() { grep -q -E "$1" "$log" && echo "why: $2"; }
+  explain 'await expressions are not permitted in handlers|cannot be used in the handler of a try block' \
+    "co_await may not appear inside a catch block (C++ forbids it): catch into a variable (an empty std::optional, a std::exception_ptr) and co_await after the try"
+  explain 'await_transform|invalid use of void expression' \
+    "co_await takes an awaitable: the result of a coroutine (awaitable<T>) or of an Asio operation given use_awaitable. A blocking function returns its result directly: call it, or hand it to a pool with asyncio::run_in_executor"
+  explain 'no return statement in function returning non-void' \
+    "a function returning awaitable<...> is a coroutine only if its body uses co_await or co_return: end it with co_return; (without one it returns nothing at all, and crashes)"
+  explain 'unable to find the promise type|is not a coroutine|co_(await|return).*(in a function|outside)' \
+    "co_await and co_return only work in a coroutine, a function that returns awaitable<...>; a blocking function cannot await"
+  explain "(could not convert|no viable conversion).* (to|type) .*awaitable<" \
+    "a coroutine hands back its value with co_return, not return"
+  explain "(could not convert|no viable conversion|no matching function).*optional<" \
+    "an std::optional where a value is expected: test that it holds one, then take the value with *line"
+}
+
 # Builds `target`; on failure prints the compiler's errors (with the practice
 # file's name and line) and what an undefined function means.
 build_or_explain() {
@@ -115,6 +139,7 @@ build_or_explain() {
   fi
   echo "Your tail_merge.cpp does not build yet:"
   grep -E ': (error|fatal error):|undefined reference|note: +candidate' "$log" | head -n 20 | sed 's/^/  /'
+  explain_compiler_errors "$log"
   local missing
   missing=$(sed -n "s/.*undefined reference to \`\(tail_merge::[A-Za-z_:]*\).*/\1/p" "$log" | sort -u)
   for name in $missing; do
@@ -129,12 +154,41 @@ filter() {
   printf '%s' "$1" | sed 's/[\\,]/\\&/g'
 }
 
+# Did the test program crash (a signal, doctest's crash report, a sanitizer)?
+crashed() {
+  [ "$2" -gt 128 ] && [ "$2" != 124 ] && return 0
+  printf '%s\n' "$1" | grep -q -E 'CRASHED|ERROR: AddressSanitizer|runtime error:'
+}
+
+# explain_crash EXE TEST OUTPUT: what crashed, where in the participant's
+# file (the test run again under gdb, where there is one), and the usual
+# cause in coroutine code. Never a test file as the place.
+explain_crash() {
+  local exe=$1 name=$2 output=$3 signal frames mine
+  signal=$(printf '%s\n' "$output" | sed -n 's/.*CRASHED: \(SIG[A-Z]*\).*/\1/p' | head -n 1)
+  echo "your code crashed (${signal:-a signal}): it used memory that was gone, or a coroutine ran on after what it refers to had died"
+  mine=$(realpath "$practice_dir/$(basename "$(dirname "$exe")")/tail_merge.cpp")
+  if command -v gdb >/dev/null; then
+    frames=$(timeout 120 gdb -q -batch -ex 'set pagination off' -ex run -ex bt --args "$exe" --no-breaks \
+      --test-case="$(filter "$name")" 2>/dev/null | grep -F " at $mine:" | head -n 3 |
+      sed 's/.* at \(.*\)$/\1/')
+  fi
+  if [ -n "$frames" ]; then
+    printf '%s\n' "$frames" | sed 's/^/where: /'
+  else
+    echo "where: not in your file's own frames (it crashed inside a library call your code made; gdb shows more)"
+  fi
+  echo "usual cause: a lambda coroutine whose captures outlive the lambda ([&]() -> awaitable<void> {...}() dies at the end of its statement, while the coroutine goes on using what it captured), or a reference to a local of a frame that has returned. Pass what a coroutine needs as parameters of a coroutine function: they are copied into its frame (common/asyncio.hpp, run_coroutine_threadsafe)"
+}
+
 # Runs each test case of `exe` on its own; prints each claim with whether it
-# holds and, for one that does not, one hint: the exception it threw (a stub
-# says which TODO to start with), else the test's own (a check's "hint: ..."
-# message), else its first error.
+# holds and, for one that does not, its hints: the exception it threw (a stub
+# says which TODO to start with), then each of the test's own (a check's
+# "hint: ..." message, a hang guard's "hint: ..." line), else its first
+# error. A hint already shown for the claim before is not repeated.
 report() {
-  local exe=$1 passed=0 total=0 name output code hint last_hint=""
+  local exe=$1 passed=0 total=0 name output code hints shown="" hint crash_hints=""
+  first_failing=""
   local names
   mapfile -t names < <("$exe" --list-test-cases | sed -n '/^====/,/^====/p' | sed '1d;$d')
   for name in "${names[@]}"; do
@@ -147,24 +201,40 @@ report() {
       continue
     fi
     echo "  FAIL  $name"
+    [ -n "$first_failing" ] || first_failing=$name
     # An exception first: a check that threw says nothing about its own claim.
-    hint=$(printf '%s\n' "$output" | sed -n 's/.*THREW exception: "\{0,1\}\([^"]*\)"\{0,1\}$/\1/p' | head -n 1)
-    [ -n "$hint" ] || hint=$(printf '%s\n' "$output" | sed -n 's/.*logged: hint: //p' | head -n 1)
-    [ $code != 124 ] || hint="it never ended (stopped after 120 s): a loop that nobody runs, or a thread waiting for itself?"
-    [ -n "$hint" ] || hint=$(printf '%s\n' "$output" | grep -m 1 -E 'ERROR|error' || echo "exit code $code")
-    if [ "$hint" = "$last_hint" ]; then
+    hints=$(
+      printf '%s\n' "$output" | sed -n 's/.*THREW exception: "\{0,1\}\([^"]*\)"\{0,1\}$/\1/p' | head -n 1
+      # The causes before the symptoms: a wrong merged output is what many mistakes lead to.
+      printf '%s\n' "$output" | sed -n 's/.*logged: hint: //p; s/^hint: //p' | awk '!seen[$0]++' |
+        awk '/^the (merged )?output (is not right|does not hold)/ { late[n++] = $0; next } { print }
+             END { for (i = 0; i < n; i++) print late[i] }' | head -n 3
+    )
+    [ $code != 124 ] || hints="it never ended (stopped after 120 s): a loop that nobody runs, or a thread waiting for itself?"
+    if [ "$(printf '%s\n' "$hints" | head -n 1)" = "no new data" ]; then
+      hints="common::NoNewData escaped from your tail loop: readline throws it whenever no whole line is there yet, so the loop catches it around the readline (and only it), then waits for data after the try"
+    fi
+    if crashed "$output" "$code"; then
+      # Once per check: gdb takes a while, and the cause is the same.
+      [ -n "$crash_hints" ] || crash_hints=$(explain_crash "$exe" "$name" "$output")
+      hints=$crash_hints
+    fi
+    # The test's own words, without the test source's file and line.
+    [ -n "$hints" ] || hints=$(printf '%s\n' "$output" | grep -m 1 -E 'ERROR|error' | sed 's/^[^ ]*:[0-9]*: //' ||
+      echo "exit code $code")
+    if [ "$hints" = "$shown" ]; then
       echo "        (the same hint)"
     else
-      echo "        hint: $hint"
+      while IFS= read -r hint; do echo "        hint: $hint"; done <<<"$hints"
     fi
-    last_hint=$hint
+    shown=$hints
   done
   echo "$passed of $total claims hold."
   [ $passed = "$total" ]
 }
 
 check_once() {
-  local stage=$1 reference=$2
+  local stage=$1 reference=$2 status=0
   if [ -n "$reference" ]; then
     say "checking the reference $stage with the checker"
     cmake --build "$build_dir" --target "test_$stage" >/dev/null
@@ -177,8 +247,70 @@ check_once() {
   fi
   copy_into_build "$stage"
   say "checking $practice_dir/$stage/tail_merge.cpp against $stage's tests"
-  build_or_explain "practice_check_$stage" || return 1
-  report "$build_dir/practice/$stage/practice_check_$stage"
+  first_failing=""
+  if ! build_or_explain "practice_check_$stage"; then
+    first_failing="(it does not build)"
+    status=1
+  else
+    report "$build_dir/practice/$stage/practice_check_$stage" || status=1
+  fi
+  # The claim, after the checksum of the copy it was found in.
+  printf '%s\n%s\n' "$(cksum <"$practice_dir/$stage/tail_merge.cpp")" "$first_failing" >"$practice_dir/$stage/.failing"
+  local used
+  used=0
+  [ ! -f "$practice_dir/$stage/.hints" ] || used=$(wc -l <"$practice_dir/$stage/.hints")
+  if [ $status != 0 ]; then
+    echo "Hints used: $used. Stuck? ./workshop hint ${stage:5:1} tells a little more about the first failing claim."
+  elif [ "$used" != 0 ]; then
+    echo "Hints used: $used."
+  fi
+  return $status
+}
+
+# hint_for HINTS CLAIM LEVEL: the section of HINTS for CLAIM ("## TEXT" whose
+# TEXT is in the claim's name, else "## *"), and its LEVELth line; printed
+# as "KEY<TAB>COUNT<TAB>LINE".
+hint_for() {
+  awk -v claim="$2" -v level="$3" '
+    /^## / { key = substr($0, 4); n = 0; next }
+    /^#/ || key == "" { next }
+    { n++; count[key] = n; if (n == level) line[key] = $0; if (!(key in order)) order[key] = ++keys; names[order[key]] = key }
+    END {
+      chosen = "*"
+      for (i = 1; i <= keys; i++) if (names[i] != "*" && index(claim, names[i]) > 0) { chosen = names[i]; break }
+      l = (chosen in line) ? line[chosen] : ""
+      printf "%s\t%d\t%s\n", chosen, count[chosen], l
+    }' "$1"
+}
+
+hint() {
+  local stage dir claim key count text level
+  stage=$(exercise_stage "${1:-}")
+  dir=$practice_dir/$stage
+  [ -f "$dir/tail_merge.cpp" ] || { echo "workshop: no practice copy of $stage yet: ./workshop exercise ${stage:5:1}" >&2; exit 2; }
+  if [ "$(head -n 1 "$dir/.failing" 2>/dev/null)" != "$(cksum <"$dir/tail_merge.cpp")" ]; then
+    say "checking your copy first, to know which claim fails"
+    configure
+    check_once "$stage" "" >/dev/null 2>&1 || true
+  fi
+  claim=$(sed -n 2p "$dir/.failing")
+  if [ -z "$claim" ]; then
+    say "every claim holds: no hint needed. Now read ${stage}/README.md, or compare: ./workshop diff --mine ${stage:5:1}"
+    return 0
+  fi
+  if [ "$claim" = "(it does not build)" ]; then
+    echo "Your copy does not build yet: ./workshop check ${stage:5:1} shows the compiler's first errors, each with a line on what it usually means in coroutine code."
+    return 0
+  fi
+  level=$(($(grep -c -F -x "$claim" "$dir/.hints" 2>/dev/null || true) + 1))
+  IFS=$'\t' read -r key count text < <(hint_for "tests/practice/$stage.hints" "$claim" "$level")
+  if [ "$level" -gt "$count" ]; then
+    echo "No more hints for \"$claim\": that was all $count. ${stage}/README.md walks the step; ./workshop diff --mine ${stage:5:1} shows the reference against your copy."
+    return 0
+  fi
+  printf '%s\n' "$claim" >>"$dir/.hints"
+  echo "Hint $level of $count for \"$claim\":"
+  echo "$text" | fold -s -w 96 | sed 's/^/  /'
 }
 
 check() {
@@ -229,10 +361,11 @@ shift || true
 case "$command" in
   exercise) exercise "$@" ;;
   check) check "$@" ;;
+  hint) hint "$@" ;;
   reset) reset "$@" ;;
   diff) diff_mine "$@" ;;
   *)
-    echo "workshop: practice: unknown command '$command' (exercise, check, reset, diff)" >&2
+    echo "workshop: practice: unknown command '$command' (exercise, check, hint, reset, diff)" >&2
     exit 2
     ;;
 esac

@@ -278,7 +278,7 @@ const Style& busy_style(const std::string& name) {
   if (name == "line from memory") { // a line already read, taken from the buffer
     return memory_style;
   }
-  if (name == "write") {
+  if (name == "write" || name == "open output" || name == "close output") { // the output's calls
     return write_style;
   }
   if (name == "waiting for data") {

@@ -1,0 +1,194 @@
+#include "claims.hpp"
+
+#include "common/input.hpp"
+#include "common/output.hpp"
+#include "support/files.hpp"
+
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <functional>
+#include <map>
+#include <sstream>
+#include <vector>
+
+namespace tests {
+
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+// Polls `condition` until it holds or `patience` is used up; says which.
+bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds patience) {
+  const auto deadline = std::chrono::steady_clock::now() + patience;
+  while (!condition()) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      return false;
+    }
+    std::this_thread::sleep_for(5ms);
+  }
+  return true;
+}
+
+common::Handles open_inputs(const std::vector<fs::path>& paths) {
+  common::Handles handles;
+  for (const auto& path : paths) {
+    handles.push_back(common::open_input(path));
+  }
+  return handles;
+}
+
+// Runs `merge` on a thread of its own, as the shared main runs it on the
+// main thread; the test thread meanwhile plays the files' writers.
+class Runner {
+public:
+  Runner(const common::MergeFunction& merge, const common::Handles& handles, common::Seconds interval,
+         const fs::path& output)
+      : thread_([=, this] {
+          try {
+            merge(handles, interval, output);
+          } catch (const std::exception& e) {
+            error_ = e.what();
+            failed_ = true;
+          } catch (...) {
+            error_ = "an exception that is not a std::exception";
+            failed_ = true;
+          }
+        }) {}
+  ~Runner() {
+    if (thread_.joinable()) {
+      thread_.join();
+    }
+  }
+  Runner(const Runner&) = delete;
+  Runner& operator=(const Runner&) = delete;
+
+  // Waits for the merge to end, at most `limit`, then ends the program with `hint`.
+  void join(std::chrono::seconds limit, const std::string& hint) {
+    HangGuard guard(limit, hint);
+    thread_.join();
+  }
+  bool failed() const { return failed_; }
+  const std::string& error() const { return error_; }
+
+private:
+  std::string error_;
+  bool failed_ = false;
+  std::thread thread_;
+};
+
+} // namespace
+
+HangGuard::HangGuard(std::chrono::seconds limit, std::string hint)
+    : watch_([this, limit, hint = std::move(hint)] {
+        std::unique_lock lock(mutex_);
+        if (!done_.wait_for(lock, limit, [this] { return ended_; })) {
+          std::printf("hint: %s\n", hint.c_str());
+          std::fflush(stdout);
+          std::_Exit(3); // the merge's threads still run: nothing can be cleaned up
+        }
+      }) {}
+
+HangGuard::~HangGuard() {
+  {
+    std::lock_guard lock(mutex_);
+    ended_ = true;
+  }
+  done_.notify_one();
+  watch_.join();
+}
+
+IdleRun merge_while_others_idle(const common::MergeFunction& merge) {
+  TempDir dir;
+  const std::vector<fs::path> paths{dir.path / "idle-1", dir.path / "busy", dir.path / "idle-2"};
+  for (const auto& path : paths) {
+    write_file(path, "");
+  }
+  const auto handles = open_inputs(paths);
+  const auto output = dir.path / "merged";
+  // Every line reaches the file at once, as in follow mode; every loop is
+  // watched as by --debug (the threshold keeps it quiet).
+  common::set_output_line_buffered(true);
+  common::debug::configure({true, common::debug::Milliseconds(60'000), {}, "test"});
+  // A poll interval long enough that a thread sleeping it on a loop shows.
+  Runner runner(merge, handles, common::Seconds(0.3), output);
+
+  const std::string line = "appended while the other inputs stay open and idle\n";
+  append(paths[1], line);
+  const bool merged = eventually([&] { return read_file(output).find(line) != std::string::npos; }, 3s);
+  // The idle inputs stay open a while longer: where each tail has a loop of
+  // its own (stage 4), a wait that blocks one shows only as that loop's stall.
+  std::this_thread::sleep_for(500ms);
+  for (const auto& handle : handles) {
+    handle->close();
+  }
+  runner.join(20s, "the merge did not end within 20 s of closing its inputs: does every tail loop until "
+                   "handle->closed(), and does the merge wait for them all?");
+  const auto stall = common::debug::longest_stall();
+  common::debug::configure({});
+  common::set_output_line_buffered(false);
+  CHECK_MESSAGE(!runner.failed(), "hint: the merge failed: " << runner.error());
+  return {merged, stall.value_or(common::debug::Milliseconds(0))};
+}
+
+FailedRun merge_with_one_failing(const common::MergeFunction& merge) {
+  TempDir dir;
+  const std::vector<fs::path> paths{dir.path / "good-1", dir.path / "bad", dir.path / "good-2"};
+  std::map<fs::path, std::string> lines;
+  for (const auto& path : paths) {
+    std::ostringstream text;
+    for (int i = 0; i < 200; ++i) {
+      text << path.filename().string() << "-" << i << "\n";
+    }
+    lines[path] = text.str();
+    write_file(path, lines[path]);
+  }
+  const auto handles = open_inputs(paths);
+  // The open handle's file is gone from its path, and a directory is there:
+  // its tail reads what the old file held, then fails.
+  fs::remove(paths[1]);
+  fs::create_directory(paths[1]);
+  for (const auto& handle : handles) {
+    handle->close(); // nothing more comes: every tail that works ends
+  }
+  const auto output = dir.path / "merged";
+  Runner runner(merge, handles, common::Seconds(0.01), output);
+  runner.join(5s, "the merge did not end within 5 s after one input failed: does a tail catch the error and go on "
+                  "polling? Catch common::NoNewData only, and let every other error end the tail");
+  const std::string merged = read_file(output);
+  bool kept = true;
+  for (const auto& path : {paths[0], paths[2]}) {
+    std::istringstream in(lines[path]);
+    for (std::string line; std::getline(in, line);) {
+      kept = kept && merged.find(line + "\n") != std::string::npos;
+    }
+  }
+  return {runner.failed() ? runner.error() : std::string(), paths[1].string(), kept};
+}
+
+common::debug::Milliseconds longest_turn(const common::MergeFunction& merge) {
+  TempDir dir;
+  std::vector<fs::path> paths;
+  for (int i = 0; i < 3; ++i) {
+    paths.push_back(dir.path / std::to_string(i));
+    std::string text;
+    for (int j = 0; j < 100; ++j) {
+      text += std::to_string(i) + ":" + std::to_string(j) + "\n";
+    }
+    write_file(paths.back(), text); // 100 short lines: one read brings them all into memory
+  }
+  const auto handles = open_inputs(paths);
+  for (const auto& handle : handles) {
+    handle->close();
+  }
+  // Each write takes 2 ms: a tail that writes one line per turn holds the
+  // loop about that long; one that writes its whole buffer, 200 ms.
+  common::debug::configure({true, common::debug::Milliseconds(60'000), common::debug::Milliseconds(2), "test"});
+  merge(handles, common::Seconds(0.01), dir.path / "merged");
+  const auto stall = common::debug::longest_stall();
+  common::debug::configure({});
+  return stall.value_or(common::debug::Milliseconds(0));
+}
+
+} // namespace tests
