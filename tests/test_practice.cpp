@@ -305,7 +305,9 @@ TEST_CASE("the errors coroutines are known for get a line on what they mean") {
       {"int broken() { co_await asyncio::sleep(common::Seconds(0)); return 1; }\n",
        "co_await and co_return only work in a coroutine"},
   };
-  for (const auto& [code, why] : cases) {
+  for (const auto& item : cases) {
+    const std::string& code = item.first; // not a structured binding: CAPTURE's lambda could not use one
+    const std::string& why = item.second;
     CAPTURE(code);
     tests::TempDir dir;
     const fs::path mine = exercise(dir.path, "stage3_coroutines", true);
