@@ -99,6 +99,13 @@ HangGuard::~HangGuard() {
   watch_.join();
 }
 
+namespace {
+
+struct IdleRun {
+  bool merged;                               // the line reached the output while the others stayed open
+  common::debug::Milliseconds longest_stall; // the longest time an event loop was held (0: no loop)
+};
+
 IdleRun merge_while_others_idle(const common::MergeFunction& merge) {
   TempDir dir;
   const std::vector<fs::path> paths{dir.path / "idle-1", dir.path / "busy", dir.path / "idle-2"};
@@ -131,6 +138,12 @@ IdleRun merge_while_others_idle(const common::MergeFunction& merge) {
   CHECK_MESSAGE(!runner.failed(), "hint: the merge failed: " << runner.error());
   return {merged, stall.value_or(common::debug::Milliseconds(0))};
 }
+
+struct FailedRun {
+  std::string error;     // what the merge threw; empty if it returned
+  std::string bad_input; // the failing input's path
+  bool others_kept;      // every line of the other two inputs is in the output
+};
 
 FailedRun merge_with_one_failing(const common::MergeFunction& merge) {
   TempDir dir;
@@ -165,6 +178,31 @@ FailedRun merge_with_one_failing(const common::MergeFunction& merge) {
     }
   }
   return {runner.failed() ? runner.error() : std::string(), paths[1].string(), kept};
+}
+
+} // namespace
+
+void check_tails_run_at_once(const common::MergeFunction& merge, const AtOnceHints& hints) {
+  const auto run = merge_while_others_idle(merge);
+  CHECK_MESSAGE(run.longest_stall.count() < 150,
+                "hint: " << hints.blocked << " for " << run.longest_stall.count() << " ms: " << hints.why_blocked);
+  CHECK_MESSAGE(run.merged, "hint: a line appended to one input was not merged while the other inputs stayed open: "
+                            "the tails ran one after another, not at once. "
+                                << hints.start_all);
+}
+
+void check_first_error_reaches_caller(const common::MergeFunction& merge, const std::string& function,
+                                      const std::string& how, const std::string& and_then) {
+  const auto run = merge_with_one_failing(merge);
+  CHECK_MESSAGE(run.error.find(run.bad_input) != std::string::npos,
+                "hint: one input failed, but "
+                    << function << " " << (run.error.empty() ? "returned as if all went well" : "threw: " + run.error)
+                    << ": an error of a tail must reach the caller (exit code 1). Catch "
+                       "common::NoNewData only; "
+                    << how);
+  CHECK_MESSAGE(run.others_kept, "hint: one input failed, and lines of the other inputs are missing from the "
+                                 "output: the other tails must run to their end"
+                                     << and_then);
 }
 
 common::debug::Milliseconds longest_turn(const common::MergeFunction& merge) {

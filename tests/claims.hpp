@@ -34,22 +34,26 @@ private:
   std::thread watch_;
 };
 
-// Follows three inputs that stay open, and appends one line to the middle
-// one while the other two stay idle.
-struct IdleRun {
-  bool merged;                               // the line reached the output while the others stayed open
-  common::debug::Milliseconds longest_stall; // the longest time an event loop was held (0: no loop)
+// The tails run at once, and nothing blocks a loop: three followed inputs
+// stay open, a line appended to the middle one must be merged while the
+// other two stay idle, and no event loop may be held 150 ms meanwhile. The
+// hints are the stage's: `blocked` names the held loop ("something blocked
+// the loop's thread"), `why_blocked` follows the time it was held, and
+// `start_all` says how this stage starts every tail before waiting for any.
+struct AtOnceHints {
+  std::string blocked;
+  std::string why_blocked;
+  std::string start_all;
 };
-IdleRun merge_while_others_idle(const common::MergeFunction& merge);
+void check_tails_run_at_once(const common::MergeFunction& merge, const AtOnceHints& hints);
 
-// Merges two prefilled inputs and a third whose path names a directory by the
-// time its tail reads it, so that readline fails there.
-struct FailedRun {
-  std::string error;     // what the merge threw; empty if it returned
-  std::string bad_input; // the failing input's path
-  bool others_kept;      // every line of the other two inputs is in the output
-};
-FailedRun merge_with_one_failing(const common::MergeFunction& merge);
+// The first error of a tail reaches the caller, and the other inputs' lines
+// are kept: two prefilled inputs, and a third whose path names a directory
+// by the time its tail reads it. `function` is the stage's top-level
+// function, `how` how an error travels to it in this stage, `and_then` what
+// must still happen after the other tails ended (may be empty).
+void check_first_error_reaches_caller(const common::MergeFunction& merge, const std::string& function,
+                                      const std::string& how, const std::string& and_then);
 
 // Merges prefilled inputs of short lines, so that every tail holds all its
 // lines in memory at once, each write taking 2 ms; returns the longest time

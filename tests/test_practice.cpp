@@ -117,6 +117,20 @@ void apply_edit(const fs::path& edit_path, const fs::path& target) {
   tests::write_file(target, text);
 }
 
+// The stage an edit is for: its name is <stage>-<what it does>.
+std::string edit_stage(const fs::path& edit) {
+  const std::string name = edit.stem().string();
+  return name.substr(0, name.find('-'));
+}
+
+// `./workshop check` of the reference stage with `edit` applied.
+Result check_edited(const fs::path& edit) {
+  const std::string stage = edit_stage(edit);
+  tests::TempDir dir;
+  apply_edit(edit, exercise(dir.path, stage, true));
+  return practice(dir.path, "check " + number(stage));
+}
+
 // The edits of tests/practice/<kind>/, sorted.
 std::vector<fs::path> edits(const std::string& kind) {
   std::vector<fs::path> found;
@@ -164,14 +178,10 @@ TEST_CASE("each typical wrong solution fails with its own hint") {
   std::map<std::string, int> per_stage;
   for (const auto& edit : edits("wrong")) {
     CAPTURE(edit);
-    const std::string name = edit.stem().string(); // <stage>-<mistake>
-    const std::string stage = name.substr(0, name.find('-'));
+    const std::string stage = edit_stage(edit);
     const std::string expected_hint = header(tests::read_file(edit), "Expected hint: ");
     REQUIRE_FALSE(expected_hint.empty());
-    tests::TempDir dir;
-    const fs::path mine = exercise(dir.path, stage, true);
-    apply_edit(edit, mine);
-    const auto result = practice(dir.path, "check " + number(stage));
+    const auto result = check_edited(edit);
     CAPTURE(result.output);
     CHECK(result.code == 1);
     CHECK(result.output.find("does not build") == std::string::npos);
@@ -192,12 +202,8 @@ TEST_CASE("right solutions written differently from the reference pass") {
   std::map<std::string, int> per_stage;
   for (const auto& edit : edits("right")) {
     CAPTURE(edit);
-    const std::string name = edit.stem().string(); // <stage>-<how>
-    const std::string stage = name.substr(0, name.find('-'));
-    tests::TempDir dir;
-    const fs::path mine = exercise(dir.path, stage, true);
-    apply_edit(edit, mine);
-    const auto result = practice(dir.path, "check " + number(stage));
+    const std::string stage = edit_stage(edit);
+    const auto result = check_edited(edit);
     CAPTURE(result.output);
     CHECK(result.code == 0);
     CHECK(result.output.find("FAIL") == std::string::npos);

@@ -50,25 +50,16 @@ TEST_CASE("more inputs than the default pool has threads are all merged") {
 
 TEST_CASE("the tails run at once, and nothing blocks the loop: a line appended to one input is merged while the "
           "others stay open and idle") {
-  const auto run = tests::merge_while_others_idle(tests::stage_merge);
-  CHECK_MESSAGE(run.longest_stall.count() < 150,
-                "hint: something blocked the loop's thread for "
-                    << run.longest_stall.count()
-                    << " ms: the loop does every write the tails hand it, so it must never wait itself (a join, a "
-                       ".get() or a sleep on it); the blocking tails wait on their pool threads "
-                       "(stage2_mixed/README.md, The trap in this step)");
-  CHECK_MESSAGE(run.merged, "hint: a line appended to one input was not merged while the other inputs stayed open: "
-                            "the tails ran one after another, not at once. Start every tail on the pool before "
-                            "awaiting any of them, the book's asyncio.gather");
+  tests::check_tails_run_at_once(
+      tests::stage_merge,
+      {"something blocked the loop's thread",
+       "the loop does every write the tails hand it, so it must never wait itself (a join, a .get() or a sleep on "
+       "it); the blocking tails wait on their pool threads (stage2_mixed/README.md, The trap in this step)",
+       "Start every tail on the pool before awaiting any of them, the book's asyncio.gather"});
 }
 
 TEST_CASE("the first error of a tail reaches the caller, and the other inputs' lines are kept") {
-  const auto run = tests::merge_with_one_failing(tests::stage_merge);
-  CHECK_MESSAGE(run.error.find(run.bad_input) != std::string::npos,
-                "hint: one input failed, but run_tasks_mixed "
-                    << (run.error.empty() ? "returned as if all went well" : "threw: " + run.error)
-                    << ": an error of a tail must reach the caller (exit code 1). Catch common::NoNewData only; "
-                       "run_in_executor carries a tail's exception to its awaiter, and gather rethrows the first");
-  CHECK_MESSAGE(run.others_kept, "hint: one input failed, and lines of the other inputs are missing from the "
-                                 "output: the other tails must run to their end");
+  tests::check_first_error_reaches_caller(
+      tests::stage_merge, "run_tasks_mixed",
+      "run_in_executor carries a tail's exception to its awaiter, and gather rethrows the first", "");
 }

@@ -47,28 +47,20 @@ TEST_CASE("no readline runs on the loop's thread, and every write does") {
 
 TEST_CASE("the tails run at once, and nothing blocks the loop: a line appended to one input is merged while the "
           "others stay open and idle") {
-  const auto run = tests::merge_while_others_idle(tests::stage_merge);
-  CHECK_MESSAGE(run.longest_stall.count() < 150,
-                "hint: something blocked the loop's thread for "
-                    << run.longest_stall.count()
-                    << " ms: a tail that waits for data by blocking its thread (common::wait_for_data, a sleep) "
-                       "stops every tail on the loop. A coroutine waits by suspending: the awaitable wait of "
-                       "common/asyncio.hpp (stage3_coroutines/README.md, What changed from stage 2)");
-  CHECK_MESSAGE(run.merged, "hint: a line appended to one input was not merged while the other inputs stayed open: "
-                            "the tails ran one after another, not at once. Start every tail before awaiting any "
-                            "of them, the book's asyncio.gather (stage3_coroutines/README.md, What changed from "
-                            "stage 2)");
+  tests::check_tails_run_at_once(
+      tests::stage_merge,
+      {"something blocked the loop's thread",
+       "a tail that waits for data by blocking its thread (common::wait_for_data, a sleep) stops every tail on the "
+       "loop. A coroutine waits by suspending: the awaitable wait of common/asyncio.hpp (stage3_coroutines/README.md, "
+       "What changed from stage 2)",
+       "Start every tail before awaiting any of them, the book's asyncio.gather (stage3_coroutines/README.md, What "
+       "changed from stage 2)"});
 }
 
 TEST_CASE("the first error of a tail reaches the caller, and the other inputs' lines are kept") {
-  const auto run = tests::merge_with_one_failing(tests::stage_merge);
-  CHECK_MESSAGE(run.error.find(run.bad_input) != std::string::npos,
-                "hint: one input failed, but run_tasks "
-                    << (run.error.empty() ? "returned as if all went well" : "threw: " + run.error)
-                    << ": an error of a tail must reach the caller (exit code 1). Catch common::NoNewData only; "
-                       "gather rethrows the first error once every tail has ended");
-  CHECK_MESSAGE(run.others_kept, "hint: one input failed, and lines of the other inputs are missing from the "
-                                 "output: the other tails must run to their end, and the output be closed");
+  tests::check_first_error_reaches_caller(tests::stage_merge, "run_tasks",
+                                          "gather rethrows the first error once every tail has ended",
+                                          ", and the output be closed");
 }
 
 TEST_CASE("the loop is fair: tails with lines in memory take turns") {

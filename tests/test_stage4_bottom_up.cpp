@@ -107,24 +107,16 @@ TEST_CASE("threads stay within one per file plus a constant, and every loop is r
 
 TEST_CASE("the tails run at once, and no tail's loop is blocked: a line appended to one input is merged while the "
           "others stay open and idle") {
-  const auto run = tests::merge_while_others_idle(tests::stage_merge);
-  CHECK_MESSAGE(run.merged, "hint: a line appended to one input was not merged while the other inputs stayed open: "
-                            "the tails ran one after another, not at once. Start a thread for every tail before "
-                            "joining any of them, as stage 1 does");
-  CHECK_MESSAGE(run.longest_stall.count() < 150,
-                "hint: a tail's event loop was blocked for "
-                    << run.longest_stall.count()
-                    << " ms: tail_async waits for data by suspending (the awaitable wait of common/asyncio.hpp), not "
-                       "by blocking its thread (common::wait_for_data, a sleep) (stage4_bottom_up/README.md)");
+  tests::check_tails_run_at_once(
+      tests::stage_merge,
+      {"a tail's event loop was blocked",
+       "tail_async waits for data by suspending (the awaitable wait of common/asyncio.hpp), not by blocking its "
+       "thread (common::wait_for_data, a sleep) (stage4_bottom_up/README.md)",
+       "Start a thread for every tail before joining any of them, as stage 1 does"});
 }
 
 TEST_CASE("the first error of a tail reaches the caller, and the other inputs' lines are kept") {
-  const auto run = tests::merge_with_one_failing(tests::stage_merge);
-  CHECK_MESSAGE(run.error.find(run.bad_input) != std::string::npos,
-                "hint: one input failed, but run_threads "
-                    << (run.error.empty() ? "returned as if all went well" : "threw: " + run.error)
-                    << ": an error of a tail must reach the caller (exit code 1). Catch common::NoNewData only; "
-                       "run_until_complete rethrows the coroutine's exception in tail_file, and run_threads keeps it");
-  CHECK_MESSAGE(run.others_kept, "hint: one input failed, and lines of the other inputs are missing from the "
-                                 "output: the other tails must run to their end");
+  tests::check_first_error_reaches_caller(
+      tests::stage_merge, "run_threads",
+      "run_until_complete rethrows the coroutine's exception in tail_file, and run_threads keeps it", "");
 }

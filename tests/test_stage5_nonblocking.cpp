@@ -46,15 +46,12 @@ TEST_CASE("no output write runs on the loop's thread: all of them run on one wri
 
 TEST_CASE("the tails run at once, and nothing blocks the loop: a line appended to one input is merged while the "
           "others stay open and idle") {
-  const auto run = tests::merge_while_others_idle(tests::stage_merge);
-  CHECK_MESSAGE(run.longest_stall.count() < 150,
-                "hint: something blocked the tails' loop for "
-                    << run.longest_stall.count()
-                    << " ms: a tail that waits for data by blocking its thread (common::wait_for_data, a sleep) "
-                       "stops every tail on the loop; a coroutine waits by suspending (stage3_coroutines/README.md)");
-  CHECK_MESSAGE(run.merged, "hint: a line appended to one input was not merged while the other inputs stayed open: "
-                            "the tails ran one after another, not at once. Start every tail before awaiting any "
-                            "of them, the book's asyncio.gather");
+  tests::check_tails_run_at_once(
+      tests::stage_merge,
+      {"something blocked the tails' loop",
+       "a tail that waits for data by blocking its thread (common::wait_for_data, a sleep) stops every tail on the "
+       "loop; a coroutine waits by suspending (stage3_coroutines/README.md)",
+       "Start every tail before awaiting any of them, the book's asyncio.gather"});
 }
 
 TEST_CASE("starting and stopping the writer thread never holds the tails' loop") {
@@ -103,14 +100,10 @@ TEST_CASE("starting and stopping the writer thread never holds the tails' loop")
 }
 
 TEST_CASE("the first error of a tail reaches the caller, and the other inputs' lines are kept") {
-  const auto run = tests::merge_with_one_failing(tests::stage_merge);
-  CHECK_MESSAGE(run.error.find(run.bad_input) != std::string::npos,
-                "hint: one input failed, but run_fully_async "
-                    << (run.error.empty() ? "returned as if all went well" : "threw: " + run.error)
-                    << ": an error of a tail must reach the caller (exit code 1). Catch common::NoNewData only; "
-                       "gather rethrows the first error once every tail has ended, and async_with stops the writer");
-  CHECK_MESSAGE(run.others_kept, "hint: one input failed, and lines of the other inputs are missing from the "
-                                 "output: the other tails must run to their end, and the writer be stopped");
+  tests::check_first_error_reaches_caller(
+      tests::stage_merge, "run_fully_async",
+      "gather rethrows the first error once every tail has ended, and async_with stops the writer",
+      ", and the writer be stopped");
 }
 
 TEST_CASE("with 100 ms writes, the loop is never held: stage 3's was, for each write") {

@@ -160,15 +160,14 @@ crashed() {
   printf '%s\n' "$1" | grep -q -E 'CRASHED|ERROR: AddressSanitizer|runtime error:'
 }
 
-# explain_crash EXE TEST OUTPUT: what crashed, where in the participant's
-# file (the test run again under gdb, where there is one), and the usual
-# cause in coroutine code. Never a test file as the place.
+# explain_crash EXE TEST OUTPUT MINE: what crashed, where in the
+# participant's file MINE (the test run again under gdb, where there is one),
+# and the usual cause in coroutine code. Never a test file as the place.
 explain_crash() {
-  local exe=$1 name=$2 output=$3 signal frames mine
+  local exe=$1 name=$2 output=$3 mine=$4 signal frames=""
   signal=$(printf '%s\n' "$output" | sed -n 's/.*CRASHED: \(SIG[A-Z]*\).*/\1/p' | head -n 1)
   echo "your code crashed (${signal:-a signal}): it used memory that was gone, or a coroutine ran on after what it refers to had died"
-  mine=$(realpath "$practice_dir/$(basename "$(dirname "$exe")")/tail_merge.cpp")
-  if command -v gdb >/dev/null; then
+  if [ -n "$mine" ] && command -v gdb >/dev/null; then
     frames=$(timeout 120 gdb -q -batch -ex 'set pagination off' -ex run -ex bt --args "$exe" --no-breaks \
       --test-case="$(filter "$name")" 2>/dev/null | grep -F " at $mine:" | head -n 3 |
       sed 's/.* at \(.*\)$/\1/')
@@ -185,9 +184,10 @@ explain_crash() {
 # holds and, for one that does not, its hints: the exception it threw (a stub
 # says which TODO to start with), then each of the test's own (a check's
 # "hint: ..." message, a hang guard's "hint: ..." line), else its first
-# error. A hint already shown for the claim before is not repeated.
+# error. A hint already shown for the claim before is not repeated. MINE,
+# the participant's file (none for the reference), is where a crash is shown.
 report() {
-  local exe=$1 passed=0 total=0 name output code hints shown="" hint crash_hints=""
+  local exe=$1 mine=${2:-} passed=0 total=0 name output code hints shown="" hint crash_hints=""
   first_failing=""
   local names
   mapfile -t names < <("$exe" --list-test-cases | sed -n '/^====/,/^====/p' | sed '1d;$d')
@@ -216,7 +216,7 @@ report() {
     fi
     if crashed "$output" "$code"; then
       # Once per check: gdb takes a while, and the cause is the same.
-      [ -n "$crash_hints" ] || crash_hints=$(explain_crash "$exe" "$name" "$output")
+      [ -n "$crash_hints" ] || crash_hints=$(explain_crash "$exe" "$name" "$output" "$mine")
       hints=$crash_hints
     fi
     # The test's own words, without the test source's file and line.
@@ -252,7 +252,8 @@ check_once() {
     first_failing="(it does not build)"
     status=1
   else
-    report "$build_dir/practice/$stage/practice_check_$stage" || status=1
+    report "$build_dir/practice/$stage/practice_check_$stage" "$(realpath "$practice_dir/$stage/tail_merge.cpp")" ||
+      status=1
   fi
   # The claim, after the checksum of the copy it was found in.
   printf '%s\n%s\n' "$(cksum <"$practice_dir/$stage/tail_merge.cpp")" "$first_failing" >"$practice_dir/$stage/.failing"
@@ -269,22 +270,21 @@ check_once() {
 
 # hint_for HINTS CLAIM LEVEL: the section of HINTS for CLAIM ("## TEXT" whose
 # TEXT is in the claim's name, else "## *"), and its LEVELth line; printed
-# as "KEY<TAB>COUNT<TAB>LINE".
+# as "COUNT<TAB>LINE", COUNT being how many hints the section has.
 hint_for() {
   awk -v claim="$2" -v level="$3" '
-    /^## / { key = substr($0, 4); n = 0; next }
+    /^## / { key = substr($0, 4); keys[++n] = key; next }
     /^#/ || key == "" { next }
-    { n++; count[key] = n; if (n == level) line[key] = $0; if (!(key in order)) order[key] = ++keys; names[order[key]] = key }
+    { count[key]++; if (count[key] == level) line[key] = $0 }
     END {
       chosen = "*"
-      for (i = 1; i <= keys; i++) if (names[i] != "*" && index(claim, names[i]) > 0) { chosen = names[i]; break }
-      l = (chosen in line) ? line[chosen] : ""
-      printf "%s\t%d\t%s\n", chosen, count[chosen], l
+      for (i = 1; i <= n; i++) if (keys[i] != "*" && index(claim, keys[i]) > 0) { chosen = keys[i]; break }
+      printf "%d\t%s\n", count[chosen], line[chosen]
     }' "$1"
 }
 
 hint() {
-  local stage dir claim key count text level
+  local stage dir claim count text level
   stage=$(exercise_stage "${1:-}")
   dir=$practice_dir/$stage
   [ -f "$dir/tail_merge.cpp" ] || { echo "workshop: no practice copy of $stage yet: ./workshop exercise ${stage:5:1}" >&2; exit 2; }
@@ -303,7 +303,7 @@ hint() {
     return 0
   fi
   level=$(($(grep -c -F -x "$claim" "$dir/.hints" 2>/dev/null || true) + 1))
-  IFS=$'\t' read -r key count text < <(hint_for "tests/practice/$stage.hints" "$claim" "$level")
+  IFS=$'\t' read -r count text < <(hint_for "tests/practice/$stage.hints" "$claim" "$level")
   if [ "$level" -gt "$count" ]; then
     echo "No more hints for \"$claim\": that was all $count. ${stage}/README.md walks the step; ./workshop diff --mine ${stage:5:1} shows the reference against your copy."
     return 0
