@@ -2,8 +2,8 @@
 //
 // The lesson's files announce what they do, one line each: a readline, a
 // line taken from memory, a wait for new data, the output's open, each write
-// and its close, a call run on a pool (probe::Span), and an event loop running its coroutine
-// (probe::watch_loop). Everything that observes a run subscribes here, behind
+// and its close, a call run on a pool (probe::Span), and an event loop
+// running its coroutine (probe::watch_loop). Everything that observes a run subscribes here, behind
 // the lesson: --trace (trace.hpp), --debug's stall report and its
 // --slow-write (debug.hpp), the benchmark's line latency (latency.hpp), the
 // thread names (thread_name.hpp), follow mode's signals on the main loop

@@ -56,7 +56,7 @@ std::optional<Options> parse_command_line(int argc, const char* const argv[], st
        "report each time an event loop was held longer than --slow-threshold, like asyncio's debug mode")  //
       ("slow-threshold", po::value(&options.slow_threshold_ms), "milliseconds; see --debug (default 100)") //
       ("slow-write", po::value(&options.slow_write_ms),
-       "every output write takes this many milliseconds, as on a slow disk (default 0)") //
+       "opening the output, every write and its close take this many milliseconds, as on a slow disk (default 0)") //
       ("trace", po::value(&trace),
        "write a trace of the run to this file (Chrome Trace Event Format: open it in ui.perfetto.dev)")              //
       ("stats", po::value(&stats), "write the run's figures to this file as JSON (used by ./workshop bench)")        //

@@ -23,7 +23,7 @@ struct Options {
   std::filesystem::path output;              // --output: empty means `merged` in the temporary directory
   bool debug = false;                        // --debug: report each time an event loop was held too long
   int slow_threshold_ms = 100;               // --slow-threshold: what "too long" is
-  int slow_write_ms = 0;                     // --slow-write: every output write takes this long (a slow disk)
+  int slow_write_ms = 0;                     // --slow-write: open, each write, close take this long
   std::filesystem::path trace;               // --trace: write a Chrome trace of the run here
   std::filesystem::path stats;               // --stats: write the run's figures here as JSON (for the benchmark)
   std::filesystem::path inputs_dir;          // --inputs-dir: write the inputs here and keep them
