@@ -104,6 +104,8 @@ namespace {
 struct IdleRun {
   bool merged;                               // the line reached the output while the others stayed open
   common::debug::Milliseconds longest_stall; // the longest time an event loop was held (0: no loop)
+  common::debug::Milliseconds held;          // how long the loops were held in all, summed over them
+  common::debug::Milliseconds took;          // how long the run took
 };
 
 IdleRun merge_while_others_idle(const common::MergeFunction& merge) {
@@ -115,10 +117,13 @@ IdleRun merge_while_others_idle(const common::MergeFunction& merge) {
   const auto handles = open_inputs(paths);
   const auto output = dir.path / "merged";
   // Every line reaches the file at once, as in follow mode; every loop is
-  // watched as by --debug (the threshold keeps it quiet).
+  // watched as by --debug (the threshold keeps it quiet), and every readline
+  // takes 200 ms, so that a loop that waits for one is held that long.
   common::set_output_line_buffered(true);
-  common::debug::configure({true, common::debug::Milliseconds(60'000), {}, "test"});
+  common::debug::configure(
+      {true, common::debug::Milliseconds(60'000), {}, "test", {}, common::debug::Milliseconds(200)});
   // A poll interval long enough that a thread sleeping it on a loop shows.
+  const auto start = std::chrono::steady_clock::now();
   Runner runner(merge, handles, common::Seconds(0.3), output);
 
   const std::string line = "appended while the other inputs stay open and idle\n";
@@ -133,10 +138,12 @@ IdleRun merge_while_others_idle(const common::MergeFunction& merge) {
   runner.join(20s, "the merge did not end within 20 s of closing its inputs: does every tail loop until "
                    "handle->closed(), and does the merge wait for them all?");
   const auto stall = common::debug::longest_stall();
+  const auto held = common::debug::total_held();
+  const auto took = std::chrono::duration_cast<common::debug::Milliseconds>(std::chrono::steady_clock::now() - start);
   common::debug::configure({});
   common::set_output_line_buffered(false);
   CHECK_MESSAGE(!runner.failed(), "hint: the merge failed: " << runner.error());
-  return {merged, stall.value_or(common::debug::Milliseconds(0))};
+  return {merged, stall.value_or(common::debug::Milliseconds(0)), held, took};
 }
 
 struct FailedRun {
@@ -186,6 +193,10 @@ void check_tails_run_at_once(const common::MergeFunction& merge, const AtOnceHin
   const auto run = merge_while_others_idle(merge);
   CHECK_MESSAGE(run.longest_stall.count() < 150,
                 "hint: " << hints.blocked << " for " << run.longest_stall.count() << " ms: " << hints.why_blocked);
+  // Short naps add up: a loop that polls by sleeping is held most of the time.
+  CHECK_MESSAGE(run.held.count() * 4 < run.took.count(),
+                "hint: " << hints.blocked << " " << run.held.count() << " ms in all, in a run of " << run.took.count()
+                         << " ms in which the tails had little to do: " << hints.why_blocked);
   CHECK_MESSAGE(run.merged, "hint: a line appended to one input was not merged while the other inputs stayed open: "
                             "the tails ran one after another, not at once. "
                                 << hints.start_all);

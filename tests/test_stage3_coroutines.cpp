@@ -50,7 +50,7 @@ TEST_CASE("the tails run at once, and nothing blocks the loop: a line appended t
   tests::check_tails_run_at_once(
       tests::stage_merge,
       {"something blocked the loop's thread",
-       "a tail that waits for data by blocking its thread (common::wait_for_data, a sleep) stops every tail on the "
+       "a tail that blocks its thread (common::wait_for_data, a sleep, a future's .get()) stops every tail on the "
        "loop. A coroutine waits by suspending: the awaitable wait of common/asyncio.hpp (stage3_coroutines/README.md, "
        "What changed from stage 2)",
        "Start every tail before awaiting any of them, the book's asyncio.gather (stage3_coroutines/README.md, What "

@@ -64,6 +64,9 @@ TEST_CASE("each tail thread runs its own loop: readline on the pool, nothing on 
   }
   CHECK_MESSAGE(readers.count(std::this_thread::get_id()) == 0, "hint: a readline ran on the caller's thread");
   CHECK_MESSAGE(writers.count(std::this_thread::get_id()) == 0, "hint: a write ran on the caller's thread");
+  CHECK_MESSAGE(!record.threads(common::probe::Event::close).empty(),
+                "hint: the output was never closed: its last lines wait in its buffer, and a failed last write "
+                "would go unseen. run_threads, stage 1's, closes it once every thread has ended");
 }
 
 TEST_CASE("threads stay within one per file plus a constant, and every loop is released") {
@@ -111,7 +114,7 @@ TEST_CASE("the tails run at once, and no tail's loop is blocked: a line appended
       tests::stage_merge,
       {"a tail's event loop was blocked",
        "tail_async waits for data by suspending (the awaitable wait of common/asyncio.hpp), not by blocking its "
-       "thread (common::wait_for_data, a sleep) (stage4_bottom_up/README.md)",
+       "thread (common::wait_for_data, a sleep, a future's .get()) (stage4_bottom_up/README.md)",
        "Start a thread for every tail before joining any of them, as stage 1 does"});
 }
 

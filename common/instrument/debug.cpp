@@ -17,6 +17,7 @@ namespace common::debug {
 namespace {
 Settings settings_;
 std::atomic<std::chrono::steady_clock::rep> longest_{-1}; // -1: no loop was watched
+std::atomic<std::chrono::steady_clock::rep> held_{0};     // every callback's time, summed
 
 // Runs every function it is given on the loop, and times each one: how long
 // one callback held the loop, as asyncio's debug mode measures it. A loop's
@@ -85,6 +86,7 @@ private:
 void configure(Settings settings) {
   settings_ = std::move(settings);
   longest_ = -1;
+  held_ = 0;
   probe::set_loop_watcher("debug",
                           settings_.report
                           ? [](boost::asio::io_context& loop)
@@ -97,6 +99,7 @@ const Settings& settings() {
 }
 
 void record_stall(std::string_view loop, std::chrono::steady_clock::duration held) {
+  held_ += held.count();
   auto longest = longest_.load();
   while (held.count() > longest && !longest_.compare_exchange_weak(longest, held.count())) {
   }
@@ -115,6 +118,10 @@ std::optional<Milliseconds> longest_stall() {
     return std::nullopt;
   }
   return std::chrono::duration_cast<Milliseconds>(std::chrono::steady_clock::duration(longest));
+}
+
+Milliseconds total_held() {
+  return std::chrono::duration_cast<Milliseconds>(std::chrono::steady_clock::duration(held_.load()));
 }
 
 std::optional<Milliseconds> take_longest_stall() {

@@ -23,6 +23,9 @@ struct Settings {
   // For the tests: a thread that opened, wrote or closed the output takes
   // this long to end, so that a loop that joins it is held, and reported.
   Milliseconds slow_thread_end{0};
+  // For the tests: every readline takes this long, so that a loop that waits
+  // for one (a future's .get()) is held, and reported.
+  Milliseconds slow_read{0};
 };
 
 void configure(Settings settings);
@@ -35,6 +38,9 @@ void record_stall(std::string_view loop, std::chrono::steady_clock::duration hel
 // The longest stall recorded since configure(); nothing if no loop was
 // watched (a thread-only stage, or --debug is off).
 std::optional<Milliseconds> longest_stall();
+// How long the watched loops were held in all since configure(), summed
+// over the loops: a loop that polls by sleeping is held most of the time.
+Milliseconds total_held();
 // As longest_stall(), and counts again from nothing: one phase of a run at a time.
 std::optional<Milliseconds> take_longest_stall();
 

@@ -96,6 +96,9 @@ Span::Span(Event event, std::string_view detail) : event_(event) {
   if (event == Event::write || event == Event::open || event == Event::close) {
     slow_output_call();
   }
+  if (const auto slow = debug::settings().slow_read; event == Event::readline && slow.count() > 0) {
+    std::this_thread::sleep_for(slow); // the tests' slow read: a loop that waits for it is held
+  }
   if (event == Event::write) {
     if (trace::enabled()) {
       trace::instant("line merged");

@@ -178,6 +178,7 @@ explain_crash() {
     echo "where: not in your file's own frames (it crashed inside a library call your code made; gdb shows more)"
   fi
   echo "usual cause: a lambda coroutine whose captures outlive the lambda ([&]() -> awaitable<void> {...}() dies at the end of its statement, while the coroutine goes on using what it captured), or a reference to a local of a frame that has returned. Pass what a coroutine needs as parameters of a coroutine function: they are copied into its frame (common/asyncio.hpp, run_coroutine_threadsafe)"
+  echo "or g++ 12's own trap: a temporary with a destructor made inside a co_await expression (co_await f(Type{...})) may be destroyed twice; give it a name on a line of its own, then co_await f(name)"
 }
 
 # Runs each test case of `exe` on its own; prints each claim with whether it
