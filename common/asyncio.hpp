@@ -98,6 +98,12 @@ auto call(Fn fn, Args... args) -> asio::awaitable<std::invoke_result_t<Fn&, Args
 // pool, and hands its completion to the awaiting coroutine's executor.
 // fn and args are copied into the coroutine frame, as Python keeps references
 // to them: pass a shared_ptr, not a reference to something that may die.
+//
+// A trap of g++ 12 (a compiler bug; clang++ is right): a temporary with a
+// destructor made inside a co_await expression is destroyed twice, so
+// `co_await run_in_executor(pool, [handle] {...})` crashes when the lambda
+// captures a shared_ptr. Name the lambda on a line of its own, then await:
+// `auto read = [handle] {...}; co_await run_in_executor(pool, read);`
 template <class Fn, class... Args>
 auto run_in_executor(asio::thread_pool& pool, Fn fn, Args... args)
     -> asio::awaitable<std::invoke_result_t<Fn&, Args&...>> {
