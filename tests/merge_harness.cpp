@@ -23,9 +23,10 @@ void check_merge(const Scenario& scenario, const common::MergeFunction& merge) {
   // A "hint: " message is what ./workshop check shows when the check fails.
   CHECK_MESSAGE(check.ok, "hint: the merged output is not right: "
                               << check.message
-                              << (check.message.find("came from no input") != std::string::npos
-                                      ? " (bytes of two writes mixed: did two threads write the output at once?)"
-                                      : ""));
+                              << std::string(check.message.find("came from no input") != std::string::npos
+                                                 ? " (bytes of two writes mixed: did two threads write the output "
+                                                   "at once?)"
+                                                 : ""));
   CHECK_MESSAGE(check.lines == static_cast<std::size_t>(scenario.files) * static_cast<std::size_t>(scenario.lines),
                 "hint: the output does not hold every line that was written");
   for (const auto& handle : setup.handles()) {
