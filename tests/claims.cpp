@@ -4,6 +4,7 @@
 #include "common/output.hpp"
 #include "support/files.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
@@ -216,28 +217,61 @@ void check_first_error_reaches_caller(const common::MergeFunction& merge, const 
                                      << and_then);
 }
 
-common::debug::Milliseconds longest_turn(const common::MergeFunction& merge) {
-  TempDir dir;
+namespace {
+
+// Three inputs of 100 short lines, already closed: one read brings all of an
+// input's lines into memory, so from then on each tail always has a line.
+common::Handles short_line_inputs(const fs::path& dir) {
   std::vector<fs::path> paths;
   for (int i = 0; i < 3; ++i) {
-    paths.push_back(dir.path / std::to_string(i));
+    paths.push_back(dir / std::to_string(i));
     std::string text;
     for (int j = 0; j < 100; ++j) {
       text += std::to_string(i) + ":" + std::to_string(j) + "\n";
     }
-    write_file(paths.back(), text); // 100 short lines: one read brings them all into memory
+    write_file(paths.back(), text);
   }
-  const auto handles = open_inputs(paths);
+  auto handles = open_inputs(paths);
   for (const auto& handle : handles) {
     handle->close();
   }
+  return handles;
+}
+
+} // namespace
+
+Turns turns(const common::MergeFunction& merge) {
   // Each write takes 2 ms: a tail that writes one line per turn holds the
-  // loop about that long; one that writes its whole buffer, 200 ms.
-  common::debug::configure({true, common::debug::Milliseconds(60'000), common::debug::Milliseconds(2), "test"});
-  merge(handles, common::Seconds(0.01), dir.path / "merged");
-  const auto stall = common::debug::longest_stall();
+  // loop about that long; one that writes its whole buffer, 200 ms. And by
+  // the end of the first write, every tail has read its lines into memory.
+  const auto slow_writes = [](bool watch) {
+    common::debug::configure({watch, common::debug::Milliseconds(60'000), common::debug::Milliseconds(2), "test"});
+  };
+  Turns turns{};
+  {
+    TempDir dir;
+    slow_writes(true); // --debug's watch: every callback timed
+    merge(short_line_inputs(dir.path), common::Seconds(0.01), dir.path / "merged");
+    turns.longest_hold = common::debug::longest_stall().value_or(common::debug::Milliseconds(0));
+  }
+  {
+    // Again without the watch, whose executor queues every callback: a
+    // dispatch that runs inline on a plain loop, and gives no turn, shows.
+    TempDir dir;
+    slow_writes(false);
+    merge(short_line_inputs(dir.path), common::Seconds(0.01), dir.path / "merged");
+    std::istringstream merged(read_file(dir.path / "merged"));
+    std::size_t run = 0;
+    std::string previous;
+    for (std::string line; std::getline(merged, line);) {
+      const auto input = line.substr(0, line.find(':'));
+      run = input == previous ? run + 1 : 1;
+      turns.longest_run = std::max(turns.longest_run, run);
+      previous = input;
+    }
+  }
   common::debug::configure({});
-  return stall.value_or(common::debug::Milliseconds(0));
+  return turns;
 }
 
 } // namespace tests

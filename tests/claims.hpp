@@ -56,8 +56,14 @@ void check_first_error_reaches_caller(const common::MergeFunction& merge, const 
                                       const std::string& how, const std::string& and_then);
 
 // Merges prefilled inputs of short lines, so that every tail holds all its
-// lines in memory at once, each write taking 2 ms; returns the longest time
-// one callback held the loop: a write's time when the tails take turns.
-common::debug::Milliseconds longest_turn(const common::MergeFunction& merge);
+// lines in memory at once, each write taking 2 ms. When the tails take turns
+// line by line, one callback holds the loop for about one write and the
+// output's lines come from one input at most a few in a row; when a tail
+// goes through its whole buffer in one turn, 200 ms and 100 lines.
+struct Turns {
+  common::debug::Milliseconds longest_hold; // the longest time one callback held the loop
+  std::size_t longest_run;                  // the most output lines in a row from one input
+};
+Turns turns(const common::MergeFunction& merge);
 
 } // namespace tests

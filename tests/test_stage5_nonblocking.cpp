@@ -106,6 +106,16 @@ TEST_CASE("the first error of a tail reaches the caller, and the other inputs' l
       ", and the writer be stopped");
 }
 
+TEST_CASE("the tails take turns: with every input's lines in memory, the output takes one line of each in turn") {
+  const auto turns = tests::turns(tests::stage_merge);
+  CHECK_MESSAGE(turns.longest_run < 10,
+                "hint: " << turns.longest_run
+                         << " lines of one input went out in a row while the other tails had lines ready too: a tail "
+                            "sent what it had in memory in one go. tail_async is stage 3's: one line per turn, and "
+                            "the loop given back before the next, as the book's asyncio.sleep(0) does "
+                            "(stage3_coroutines/README.md, What changed from stage 2)");
+}
+
 TEST_CASE("with 100 ms writes, the loop is never held: stage 3's was, for each write") {
   // Stage 3's loop is held 100 ms by every write. The margin is wide on
   // purpose: a busy machine under ThreadSanitizer is slow.
