@@ -19,14 +19,16 @@
 # practice_check_<stage> links it with the stage's tests (tests/CMakeLists.txt).
 #
 # PRACTICE_DIR=DIR keeps the practice copies in DIR instead of practice/
-# (the checker's own tests use that); PRESET=NAME builds with that preset.
+# (the checker's own tests use that); PRESET=NAME builds with that preset
+# in build/NAME, and BUILD_DIR=DIR in DIR, a build directory already
+# configured (the checker's own tests pass theirs, whatever its name).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source common/tools/workshop_lib.sh
 
 practice_dir=${PRACTICE_DIR:-practice}
 preset=${PRESET:-default}
-build_dir=build/$preset
+build_dir=${BUILD_DIR:-build/$preset}
 
 # The stage of exercise N; stage 1 is where the migration starts.
 exercise_stage() {
@@ -87,7 +89,7 @@ exercise() {
 # at configure time).
 configure() {
   [ -f "$build_dir/CMakeCache.txt" ] || cmake --preset "$preset" >/dev/null
-  grep -q "practice_check_" "$build_dir/build.ninja" || cmake "$build_dir" >/dev/null
+  grep -qs "practice_check_" "$build_dir/build.ninja" "$build_dir/Makefile" || cmake "$build_dir" >/dev/null
 }
 
 # The build's copy of the participant's file: a #line directive makes the
@@ -200,7 +202,10 @@ report() {
       continue
     fi
     code=0
-    output=$(timeout 30 "$exe" --test-case="$(filter "$name")" 2>&1) || code=$?
+    # SIGTERM first; a copy that catches it (the stages drain on SIGTERM) and
+    # goes on is killed 5 s later. Either way it never ended: 124.
+    output=$(timeout --kill-after=5 30 "$exe" --test-case="$(filter "$name")" 2>&1) || code=$?
+    [ $code != 137 ] || code=124
     [ $code != 124 ] || hangs=$((hangs + 1))
     if [ $code = 0 ]; then
       passed=$((passed + 1))
