@@ -156,6 +156,21 @@ TEST_CASE("asyncio::gather rethrows the first failure, after every task has fini
   CHECK(finished);
 }
 
+TEST_CASE("asyncio::gather rethrows the failure that came first in time, not the first task's or the last one's") {
+  auto fail_after = [](std::chrono::milliseconds delay, std::string message) -> asio::awaitable<void> {
+    co_await asyncio::sleep(delay);
+    throw std::runtime_error(message);
+  };
+  auto run_all = [&]() -> asio::awaitable<void> {
+    std::vector<asio::awaitable<void>> tasks;
+    tasks.push_back(fail_after(std::chrono::milliseconds(40), "second"));
+    tasks.push_back(fail_after(std::chrono::milliseconds(0), "first"));
+    tasks.push_back(fail_after(std::chrono::milliseconds(20), "in between"));
+    co_await asyncio::gather(std::move(tasks));
+  };
+  CHECK_THROWS_WITH(asyncio::run(run_all()), "first");
+}
+
 TEST_CASE("asyncio::sleep waits at least its interval, on the loop's thread") {
   asyncio::run([]() -> asio::awaitable<void> {
     const auto loop_thread = get_id();

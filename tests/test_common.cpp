@@ -331,6 +331,19 @@ TEST_CASE("input handle: another reader's bytes (add_read) are handed out as lin
                     doctest::Contains("a.log: the line at byte 8 is longer than 64 MiB"));
 }
 
+TEST_CASE("input handle: add_read takes a line of max_line_length bytes, newline included, and refuses one byte more") {
+  TempDir dir;
+  const auto path = dir.path / "a.log";
+  tests::append(path, "");
+  const std::string longest = std::string(common::max_line_length - 1, 'x') + "\n";
+  const auto handle = common::open_input(path);
+  common::add_read(handle, longest + "y"); // more than max_line_length bytes in memory, but the line fits
+  CHECK(common::buffered_line(handle) == longest);
+  const auto other = common::open_input(path);
+  CHECK_THROWS_WITH(common::add_read(other, "x" + longest),
+                    doctest::Contains("a.log: the line at byte 0 is longer than 64 MiB"));
+}
+
 TEST_CASE("latency: a line counts once its tail follows the file; lines written before its first look do not") {
   common::latency::start({"in/0", "in/1"}, 3);
   common::latency::written("in/0", 0); // before the tail started: a start-up delay, not a wake-up's
@@ -396,6 +409,16 @@ TEST_CASE("confirm_merge: a missing line is caught") {
   CHECK_FALSE(check.ok);
   CHECK(check.message.find("input " + m.inputs[1].string() + ": expected 3 lines, found 2") == 0);
   CHECK(check.message.find("first difference at line 2") != std::string::npos);
+}
+
+TEST_CASE("confirm_merge: a missing last line of the last input is caught") {
+  MergeFiles m;
+  write_file(m.output, m.line(0, 0) + m.line(0, 1) + m.line(0, 2) + m.line(1, 0) + m.line(1, 1) + m.line(1, 2) +
+                           m.line(2, 0) + m.line(2, 1));
+  const auto check = common::confirm_merge(m.inputs, m.output);
+  CHECK_FALSE(check.ok);
+  CHECK(check.message.find("input " + m.inputs[2].string() + ": expected 3 lines, found 2") == 0);
+  CHECK(check.message.find("first difference at line 3") != std::string::npos);
 }
 
 TEST_CASE("confirm_merge: a duplicated line is caught") {
