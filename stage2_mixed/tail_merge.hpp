@@ -16,9 +16,9 @@ namespace tail_merge {
 void tail_file(const common::Handle& handle, common::Seconds interval,
                const std::function<void(const std::string&)>& write);
 
-// Coroutine: merges every handle into `output_path`, each tail_file on a pool
-// thread. Takes its arguments by value: a coroutine may outlive the caller's
-// variables, and a copy in its frame cannot dangle.
+// Coroutine, taking its arguments by value (a coroutine may outlive the
+// caller's variables; a copy in its frame cannot dangle): merges every
+// handle into `output_path`, each tail_file on a pool thread.
 awaitable<void> run_tasks_mixed(common::Handles handles, common::Seconds interval, std::filesystem::path output_path);
 
 } // namespace tail_merge

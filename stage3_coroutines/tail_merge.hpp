@@ -16,9 +16,10 @@ namespace tail_merge {
 awaitable<void> tail_async(common::Handle handle, common::Seconds interval,
                            std::function<awaitable<void>(std::string)> write);
 
-// Coroutine: merges every handle into `output_path`, one tail_async per
-// handle, all on the caller's loop. Takes its arguments by value: a coroutine
-// may outlive the caller's variables, and a copy in its frame cannot dangle.
+// Coroutine, taking its arguments by value (a coroutine may outlive the
+// caller's variables; a copy in its frame cannot dangle): merges every
+// handle into `output_path`, one tail_async per handle, all on the caller's
+// loop.
 awaitable<void> run_tasks(common::Handles handles, common::Seconds interval, std::filesystem::path output_path);
 
 } // namespace tail_merge

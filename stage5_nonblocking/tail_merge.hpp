@@ -50,10 +50,10 @@ private:
 awaitable<void> tail_async(common::Handle handle, common::Seconds interval,
                            std::function<awaitable<void>(std::string)> write);
 
-// Coroutine: merges every handle into `output_path`, one tail_async per
-// handle on the caller's loop, every write on the WriteThread. Takes its
-// arguments by value: a coroutine may outlive the caller's variables, and a
-// copy in its frame cannot dangle.
+// Coroutine, taking its arguments by value (a coroutine may outlive the
+// caller's variables; a copy in its frame cannot dangle): merges every
+// handle into `output_path`, one tail_async per handle on the caller's loop,
+// every write on the WriteThread.
 awaitable<void> run_fully_async(common::Handles handles, common::Seconds interval, std::filesystem::path output_path);
 
 } // namespace tail_merge
