@@ -31,7 +31,7 @@ namespace fs = std::filesystem;
 namespace {
 
 const fs::path source_dir = PROJECT_SOURCE_DIR;
-const std::string preset = fs::path(PROJECT_BINARY_DIR).filename().string();
+const fs::path build_dir = PROJECT_BINARY_DIR;
 
 struct Result {
   int code;
@@ -41,7 +41,7 @@ struct Result {
 // Runs practice.sh with its practice copies in `practice_dir`.
 Result practice(const fs::path& practice_dir, const std::string& args) {
   const std::string command = "cd '" + source_dir.string() + "' && PRACTICE_DIR='" + practice_dir.string() +
-                              "' PRESET=" + preset + " common/tools/practice.sh " + args + " 2>&1";
+                              "' BUILD_DIR='" + build_dir.string() + "' common/tools/practice.sh " + args + " 2>&1";
   FILE* pipe = ::popen(command.c_str(), "r");
   REQUIRE(pipe != nullptr);
   std::string output;

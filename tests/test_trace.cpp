@@ -1,4 +1,4 @@
-// common/trace.hpp: --trace writes a Chrome trace that Perfetto can load.
+// common/instrument/trace.hpp: --trace writes a Chrome trace that Perfetto can load.
 #include "common/instrument/probe.hpp"
 #include "common/instrument/thread_name.hpp"
 #include "common/instrument/trace.hpp"

@@ -1,4 +1,4 @@
-// common/trace_svg.hpp: several traces drawn as one SVG picture. The SVG is
+// common/tools/trace_svg.hpp: several traces drawn as one SVG picture. The SVG is
 // parsed as XML and its marked-up parts (class and data- attributes) are
 // checked against small traces written out below.
 #include "common/tools/trace_svg.hpp"

@@ -34,7 +34,7 @@
 //
 // A missing value is empty.
 // The stats files are the JSON objects the stages write with --stats
-// (common/stage_main.cpp). On an error the tool prints one line naming the
+// (common/program/stage_main.cpp). On an error the tool prints one line naming the
 // file and exits 1, leaving no output behind; wrong arguments exit 2. Missed
 // targets do not change the exit code: they are the report's content.
 #include "common/tools/svg.hpp"
