@@ -141,7 +141,7 @@ std::string readline(const Handle& handle);
 std::optional<std::string> buffered_line(const Handle& handle);
 
 // For a reader that makes the read itself, as the io_uring program beyond
-// stage 5 does (common/beyond/io_uring.cpp): where the next bytes of the file
+// stage 5 does (beyond/io_uring/): where the next bytes of the file
 // are (fd -1: not created yet), and handing in what that read brought. When a
 // read brings nothing, readline() does what comes next (a truncated or
 // replaced file, a closed handle), as it does after its own read.

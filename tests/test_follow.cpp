@@ -48,7 +48,7 @@ constexpr auto patience = 10s;
 
 namespace {
 
-// The program beyond stage 5 (common/beyond/) runs these tests too.
+// The program beyond stage 5 (beyond/io_uring/) runs these tests too.
 bool io_uring_program() {
   return std::string_view(stage_name) == "stage5_io_uring";
 }

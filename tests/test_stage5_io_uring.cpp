@@ -1,6 +1,6 @@
 // Beyond the book: stage 5 with every read made through io_uring, so that no
-// readline runs on a pool thread (common/beyond/io_uring.cpp).
-#include "common/beyond/io_uring.hpp"
+// readline runs on a pool thread (beyond/io_uring/).
+#include "beyond/io_uring/tail_merge.hpp"
 #include "common/program/posix_io.hpp"
 #include "merge_harness.hpp"
 #include "support/files.hpp"
@@ -20,7 +20,7 @@
 // (merge_scenarios.cpp) and the tests below run.
 void tests::stage_merge(const common::Handles& handles, common::Seconds interval,
                         const std::filesystem::path& output_path) {
-  io_uring_tail::run(handles, interval, output_path);
+  asyncio::run(tail_merge::run_fully_async(handles, interval, output_path));
 }
 
 namespace {

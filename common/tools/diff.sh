@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# ./workshop diff A B [--side-by-side]   what one step changed (A, B: 1-5 or stage directory names)
+# ./workshop diff A B [--side-by-side]   what one step changed (A, B: 1-5, stage directory names, or
+#                                        a variant beyond the book: ./workshop diff 5 io_uring)
 # ./workshop diff --html [FILE]          one offline page with every step's diff, side by side
 #                                        (default: build/steps.html)
 # Options may come in any position.
@@ -15,6 +16,7 @@ step_sentence() {
     "stage3_coroutines stage4_bottom_up") echo "Bottom-up instead: the coroutine tail_async stays, and the old thread-based top level returns, each thread driving an event loop of its own." ;;
     "stage1_threads stage4_bottom_up") echo "Bottom-up, seen from the start: run_threads is untouched, and tail_file becomes a wrapper that runs the coroutine tail_async on the thread's own loop." ;;
     "stage3_coroutines stage5_nonblocking") echo "No blocking call left on the loop: the output file moves to a writer thread with its own loop, and the tails await their writes there." ;;
+    "stage5_nonblocking beyond/io_uring") echo "Beyond the book: no read left on the thread pool either; each read goes to the kernel through io_uring, and the loop is called back with the bytes." ;;
     *) echo "From $1 to $2." ;;
   esac
 }
@@ -64,7 +66,18 @@ side_by_side_html() {
 html_escape() { sed -e 's/&/\&amp;/g' -e 's/</\&lt;/g' -e 's/>/\&gt;/g'; }
 
 steps=("stage1_threads stage2_mixed" "stage2_mixed stage3_coroutines" "stage3_coroutines stage4_bottom_up"
-  "stage1_threads stage4_bottom_up" "stage3_coroutines stage5_nonblocking")
+  "stage1_threads stage4_bottom_up" "stage3_coroutines stage5_nonblocking" "stage5_nonblocking beyond/io_uring")
+
+# A stage (1-5 or its directory's name), or a variant beyond the book by its
+# directory's name under beyond/ (io_uring, or beyond/io_uring).
+step_dir() {
+  local name=${1#beyond/}
+  if [ -n "$name" ] && [ -f "beyond/$name/tail_merge.cpp" ]; then
+    echo "beyond/$name"
+  else
+    stage_dir "$1"
+  fi
+}
 
 diff_html() {
   local out=$1 pair a b f
@@ -148,18 +161,18 @@ if [ -n "$html" ]; then
   exit 0
 fi
 [ ${#positional[@]} = 2 ] || {
-  echo "usage: ./workshop diff A B [--side-by-side]   (A, B: 1-5 or stage directory names)" >&2
+  echo "usage: ./workshop diff A B [--side-by-side]   (A, B: 1-5, stage directory names, or io_uring)" >&2
   exit 2
 }
-a=$(stage_dir "${positional[0]}")
-b=$(stage_dir "${positional[1]}")
+a=$(step_dir "${positional[0]}")
+b=$(step_dir "${positional[1]}")
 files=(CMakeLists.txt main.cpp tail_merge.hpp tail_merge.cpp)
 color=never
 [ -t 1 ] && color=always
 if [ -n "$side_by_side" ]; then
   # Two columns as wide as the longest line, and the gutter: diff cuts what
   # does not fit without a mark, so a narrower terminal gets the page instead.
-  longest=$(cd "$a" && cat "${files[@]}" "${files[@]/#/../$b/}" |
+  longest=$(cat "${files[@]/#/$a/}" "${files[@]/#/$b/}" |
     awk '{ if (length($0) > m) m = length($0) } END { print m + 0 }')
   needed=$((2 * longest + 3))
   width=${COLUMNS:-$(tput cols 2>/dev/null || echo 80)}

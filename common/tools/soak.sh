@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # ./workshop soak [minutes]: random runs of every stage and of stage5_io_uring
-# (common/beyond/), each checked, until the time is up. Half of them are
+# (beyond/io_uring/), each checked, until the time is up. Half of them are
 # ordinary runs: live writers, prefilled inputs, and following two files
 # through a log rotation until SIGINT or SIGTERM. The other half are faults: a
 # simulated run stopped by SIGINT, SIGTERM or SIGHUP at a random moment (it

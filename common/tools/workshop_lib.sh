@@ -4,9 +4,9 @@
 stages=(stage1_threads stage2_mixed stage3_coroutines stage4_bottom_up stage5_nonblocking)
 
 # program_binary DIR PROGRAM: the executable of a stage, or of the program
-# beyond stage 5 (stage5_io_uring, common/beyond/), in the build directory DIR.
+# beyond stage 5 (stage5_io_uring, beyond/io_uring/), in the build directory DIR.
 program_binary() {
-  if [ "$2" = stage5_io_uring ]; then echo "$1/common/beyond/$2"; else echo "$1/$2/$2"; fi
+  if [ "$2" = stage5_io_uring ]; then echo "$1/beyond/io_uring/$2"; else echo "$1/$2/$2"; fi
 }
 
 # programs_built DIR: every stage, one per line, and the program beyond stage 5
