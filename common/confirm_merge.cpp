@@ -1,6 +1,6 @@
 #include "confirm_merge.hpp"
 
-#include "common/program/posix_io.hpp"
+#include "common/system/posix_io.hpp"
 
 #include <cstdint>
 #include <fstream>

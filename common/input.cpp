@@ -1,8 +1,8 @@
 #include "input.hpp"
 
 #include "common/instrument/probe.hpp"
-#include "common/program/inotify.hpp"
-#include "common/program/posix_io.hpp"
+#include "common/system/inotify.hpp"
+#include "common/system/posix_io.hpp"
 
 #include <algorithm>
 #include <array>

@@ -10,6 +10,7 @@
 // destructor, when no reader can be left.
 #pragma once
 
+#include "common/system/inotify.hpp"
 #include "common/wait.hpp"
 
 #include <atomic>
@@ -40,7 +41,8 @@ public:
 // not a log, and would otherwise be held in memory whole).
 constexpr std::size_t max_line_length = 64 * 1024 * 1024;
 
-class InputHandle {
+// The inotify watcher wakes it when its file changes (a Wakeable).
+class InputHandle final : public inotify::Wakeable {
 public:
   enum class Start { at_beginning, at_end };
 
@@ -66,8 +68,8 @@ public:
 
   // Any thread: the file may have changed (new data, replaced, closed). Ends
   // the wait of wait_for_data() and asyncio::wait_for_data(); the inotify
-  // watcher calls it for every change to the file (program/inotify.hpp).
-  void wake() noexcept;
+  // watcher calls it for every change to the file (system/inotify.hpp).
+  void wake() noexcept override;
 
   // How long a wait may last: `interval` when only polling can notice new
   // data; a minute while inotify watches the file, since every change wakes

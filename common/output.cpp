@@ -1,7 +1,7 @@
 #include "output.hpp"
 
 #include "common/instrument/probe.hpp"
-#include "common/program/posix_io.hpp"
+#include "common/system/posix_io.hpp"
 
 #include <cerrno>
 #include <cstring>

@@ -1,8 +1,8 @@
 #include "simulation.hpp"
 
 #include "common/instrument/latency.hpp"
-#include "common/instrument/thread_name.hpp"
-#include "common/program/posix_io.hpp"
+#include "common/system/posix_io.hpp"
+#include "common/system/thread_name.hpp"
 
 #include <algorithm>
 #include <array>

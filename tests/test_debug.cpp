@@ -2,8 +2,8 @@
 // that asyncio::run drives, timing each callback as asyncio's debug mode does.
 #include "common/asyncio.hpp"
 #include "common/instrument/debug.hpp"
-#include "common/instrument/thread_name.hpp"
 #include "common/output.hpp"
+#include "common/system/thread_name.hpp"
 
 #include <algorithm>
 #include <doctest/doctest.h>

@@ -1,7 +1,7 @@
 // Beyond the book: stage 5 with every read made through io_uring, so that no
 // readline runs on a pool thread (beyond/io_uring/).
 #include "beyond/io_uring/tail_merge.hpp"
-#include "common/program/posix_io.hpp"
+#include "common/system/posix_io.hpp"
 #include "merge_harness.hpp"
 #include "support/files.hpp"
 #include "thread_record.hpp"

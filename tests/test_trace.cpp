@@ -1,7 +1,7 @@
 // common/instrument/trace.hpp: --trace writes a Chrome trace that Perfetto can load.
 #include "common/instrument/probe.hpp"
-#include "common/instrument/thread_name.hpp"
 #include "common/instrument/trace.hpp"
+#include "common/system/thread_name.hpp"
 #include "support/files.hpp"
 
 #include <boost/json.hpp>

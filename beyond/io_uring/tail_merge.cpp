@@ -1,6 +1,6 @@
 #include "tail_merge.hpp"
 
-#include "common/program/posix_io.hpp"
+#include "common/system/posix_io.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>

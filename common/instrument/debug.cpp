@@ -1,7 +1,7 @@
 #include "debug.hpp"
 
 #include "common/instrument/probe.hpp"
-#include "common/instrument/thread_name.hpp"
+#include "common/system/thread_name.hpp"
 
 #include <algorithm>
 #include <atomic>

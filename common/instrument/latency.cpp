@@ -1,6 +1,6 @@
 #include "latency.hpp"
 
-#include "common/program/posix_io.hpp"
+#include "common/system/posix_io.hpp"
 
 #include <algorithm>
 #include <atomic>

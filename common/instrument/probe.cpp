@@ -2,7 +2,7 @@
 
 #include "common/instrument/debug.hpp"
 #include "common/instrument/latency.hpp"
-#include "common/instrument/thread_name.hpp"
+#include "common/system/thread_name.hpp"
 
 #include <atomic>
 #include <filesystem>

@@ -1,6 +1,6 @@
 #include "trace.hpp"
 
-#include "common/instrument/thread_name.hpp"
+#include "common/system/thread_name.hpp"
 
 #include <algorithm>
 #include <atomic>

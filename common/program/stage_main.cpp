@@ -3,13 +3,13 @@
 #include "common/confirm_merge.hpp"
 #include "common/instrument/debug.hpp"
 #include "common/instrument/latency.hpp"
-#include "common/instrument/thread_name.hpp"
 #include "common/instrument/trace.hpp"
 #include "common/output.hpp"
 #include "common/program/options.hpp"
-#include "common/program/posix_io.hpp"
 #include "common/program/shutdown.hpp"
 #include "common/simulation.hpp"
+#include "common/system/posix_io.hpp"
+#include "common/system/thread_name.hpp"
 #include "common/threads.hpp"
 
 #include <algorithm>

@@ -1,8 +1,7 @@
 #include "inotify.hpp"
 
-#include "common/input.hpp"
-#include "common/instrument/thread_name.hpp"
-#include "common/program/posix_io.hpp"
+#include "common/system/posix_io.hpp"
+#include "common/system/thread_name.hpp"
 
 #include <array>
 #include <cerrno>
@@ -77,7 +76,7 @@ public:
     return watcher;
   }
 
-  bool watch(InputHandle* handle, const std::filesystem::path& path) {
+  bool watch(Wakeable* handle, const std::filesystem::path& path) {
     if (const char* off = std::getenv("TAIL_MERGE_NO_INOTIFY"); off != nullptr && *off != '\0' && *off != '0') {
       return false; // asked for: the polling is what is being tried, no note
     }
@@ -115,7 +114,7 @@ public:
     return true;
   }
 
-  void forget(InputHandle* handle) {
+  void forget(Wakeable* handle) {
     std::lock_guard lock(mutex_);
     const auto found = watched_.find(handle);
     if (found == watched_.end()) {
@@ -201,7 +200,7 @@ private:
         continue;
       }
       std::lock_guard lock(mutex_);
-      std::set<InputHandle*> woken;
+      std::set<Wakeable*> woken;
       for (auto offset = 0L; offset < n;) {
         const auto* event = reinterpret_cast<const inotify_event*>(buffer.data() + offset);
         offset += static_cast<long>(sizeof(inotify_event) + event->len);
@@ -257,9 +256,9 @@ private:
     int directory = -1;
   };
 
-  std::map<int, std::set<InputHandle*>> files_;                   // a file's watch: its handles
-  std::map<int, std::multimap<std::string, InputHandle*>> names_; // a directory's watch: followed names
-  std::map<InputHandle*, Watched> watched_;                       // every handle watched
+  std::map<int, std::set<Wakeable*>> files_;                   // a file's watch: its handles
+  std::map<int, std::multimap<std::string, Wakeable*>> names_; // a directory's watch: followed names
+  std::map<Wakeable*, Watched> watched_;                       // every handle watched
   std::thread thread_;
 };
 
@@ -267,7 +266,7 @@ private:
 
 } // namespace
 
-bool watch(InputHandle* handle, const std::filesystem::path& path) {
+bool watch(Wakeable* handle, const std::filesystem::path& path) {
 #ifdef __linux__
   return Watcher::instance().watch(handle, path);
 #else
@@ -277,7 +276,7 @@ bool watch(InputHandle* handle, const std::filesystem::path& path) {
 #endif
 }
 
-void forget(InputHandle* handle) {
+void forget(Wakeable* handle) {
 #ifdef __linux__
   Watcher::instance().forget(handle);
 #else

@@ -12,17 +12,22 @@
 
 #include <filesystem>
 
-namespace common {
+namespace common::inotify {
 
-class InputHandle;
+// What a watch wakes, from the watcher's thread: the lesson's input handle
+// (common/input.hpp) is one.
+class Wakeable {
+public:
+  virtual void wake() noexcept = 0;
 
-namespace inotify {
+protected:
+  ~Wakeable() = default;
+};
 
 // Watches `path` (the file, and its directory for a file created or renamed
 // onto that name) for `handle`, until forget(handle); whether it does.
-bool watch(InputHandle* handle, const std::filesystem::path& path);
+bool watch(Wakeable* handle, const std::filesystem::path& path);
 // Before `handle` is destroyed.
-void forget(InputHandle* handle);
+void forget(Wakeable* handle);
 
-} // namespace inotify
-} // namespace common
+} // namespace common::inotify
