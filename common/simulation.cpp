@@ -83,7 +83,7 @@ void write_random_data(const fs::path& path, int write_count, Seconds interval, 
   write_all(fd, path, pending);
 }
 
-Setup::Setup(const Options& options) {
+Setup::Setup(const Simulation& options) {
   // A handle per input, and a descriptor per writer while it writes.
   reserve_descriptors(static_cast<std::size_t>(options.files), options.prefill ? 1 : 2,
                       "--files " + std::to_string(options.files));
@@ -112,7 +112,7 @@ Setup::Setup(const Options& options) {
     for (const auto& path : input_paths_) {
       handles_.push_back(open_input(path));
     }
-    if (!options.stats.empty() && !options.prefill) {
+    if (options.measure_latency && !options.prefill) {
       latency::start(input_paths_, options.lines); // --stats with live writers: how late each line arrives
     }
     start_write_threads(options);
@@ -126,7 +126,7 @@ Setup::Setup(const Options& options) {
   }
 }
 
-void Setup::start_write_threads(const Options& options) {
+void Setup::start_write_threads(const Simulation& options) {
   errors_.resize(input_paths_.size());
   closed_at_.resize(input_paths_.size(), std::chrono::steady_clock::now());
   for (std::size_t i = 0; i < input_paths_.size(); ++i) {

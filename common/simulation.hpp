@@ -3,7 +3,6 @@
 #pragma once
 
 #include "common/input.hpp"
-#include "common/program/options.hpp"
 #include "common/wait.hpp"
 
 #include <boost/thread/thread.hpp>
@@ -23,6 +22,20 @@ namespace common {
 // Sleeping is an interruption point: boost::thread::interrupt() ends it early.
 void write_random_data(const std::filesystem::path& path, int write_count, Seconds interval, std::uint64_t seed);
 
+// What the simulation makes: the command line's options of the same names
+// (common/program/options.hpp) fill it.
+struct Simulation {
+  int files = 5;                    // --files: how many inputs
+  int lines = 10;                   // --lines: lines written to each input
+  Seconds write_interval{0.1};      // --write-interval: a writer sleeps up to this before each line
+  std::uint64_t seed = 0;           // --seed: same seed, same input files
+  bool prefill = false;             // --prefill: every line is written before the merge starts
+  std::filesystem::path output;     // --output: empty means `merged` in the temporary directory
+  std::filesystem::path inputs_dir; // --inputs-dir: write the inputs here and keep them
+  Seconds hold{0};                  // --hold: writers keep their files open this long after their last line
+  bool measure_latency = false;     // --stats: with live writers, how late each line arrives
+};
+
 // Everything a run needs: a temporary directory (removed again by the
 // destructor; --inputs-dir names one that is kept) with one empty file per input, a handle on each, a writer per
 // file, and the output path.
@@ -33,7 +46,7 @@ void write_random_data(const std::filesystem::path& path, int write_count, Secon
 // constructor returns.
 class Setup {
 public:
-  explicit Setup(const Options& options);
+  explicit Setup(const Simulation& options);
   // Interrupts writers that still run (after an error) and waits for them.
   ~Setup();
   Setup(const Setup&) = delete;
@@ -56,7 +69,7 @@ public:
   std::chrono::steady_clock::time_point last_close() const;
 
 private:
-  void start_write_threads(const Options& options);
+  void start_write_threads(const Simulation& options);
   void stop_write_threads();
 
   std::filesystem::path directory_;

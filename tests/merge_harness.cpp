@@ -8,7 +8,7 @@
 namespace tests {
 
 void check_merge(const Scenario& scenario, const common::MergeFunction& merge) {
-  common::Options options;
+  common::Simulation options;
   options.files = scenario.files;
   options.lines = scenario.lines;
   options.write_interval = common::Seconds(scenario.write_interval);

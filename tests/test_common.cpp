@@ -461,7 +461,7 @@ TEST_CASE("confirm_merge: lines of dir/10 are not counted for dir/1") {
 
 TEST_CASE("simulation: lines have the book's shape, and a seed repeats them") {
   auto letters_of = [](std::uint64_t seed) {
-    common::Options options;
+    common::Simulation options;
     options.files = 3;
     options.lines = 12;
     options.prefill = true;
@@ -487,7 +487,7 @@ TEST_CASE("simulation: lines have the book's shape, and a seed repeats them") {
 }
 
 TEST_CASE("simulation: handles are closed only when their writer has finished") {
-  common::Options options;
+  common::Simulation options;
   options.files = 4;
   options.lines = 5;
   options.write_interval = common::Seconds(0.005);
@@ -514,7 +514,7 @@ TEST_CASE("simulation: more inputs than the descriptor limit allows is a clear e
   if (limit.rlim_max == RLIM_INFINITY || limit.rlim_max > (1u << 20)) {
     return; // no limit to run into on this machine
   }
-  common::Options options;
+  common::Simulation options;
   options.files = static_cast<int>(limit.rlim_max);
   CHECK_THROWS_WITH(common::Setup{options}, doctest::Contains("open files, but this process may open only"));
 }
@@ -657,7 +657,7 @@ TEST_CASE("stage main: --stats writes the run's figures as JSON, with latency fo
 
 TEST_CASE("simulation: --inputs-dir keeps the inputs, --hold keeps them open") {
   TempDir dir;
-  common::Options options;
+  common::Simulation options;
   options.files = 2;
   options.lines = 1;
   options.write_interval = common::Seconds(0);

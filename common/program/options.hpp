@@ -2,6 +2,7 @@
 // the same way and only differ in how they merge.
 #pragma once
 
+#include "common/simulation.hpp"
 #include "common/wait.hpp"
 
 #include <cstdint>
@@ -13,21 +14,15 @@
 
 namespace common {
 
-struct Options {
-  int files = 5;                             // --files: how many inputs
-  int lines = 10;                            // --lines: lines written to each input
+// The simulation's options (--files, --lines, --write-interval, --seed,
+// --prefill, --output, --inputs-dir, --hold) are its own: a Simulation.
+struct Options : Simulation {
   Seconds interval{0.1};                     // --interval: how long a tail waits when there is no new data
-  Seconds write_interval{0.1};               // --write-interval: a writer sleeps up to this before each line
-  std::uint64_t seed = 0;                    // --seed: same seed, same input files
-  bool prefill = false;                      // --prefill: every line is written before the merge starts
-  std::filesystem::path output;              // --output: empty means `merged` in the temporary directory
   bool debug = false;                        // --debug: report each time an event loop was held too long
   int slow_threshold_ms = 100;               // --slow-threshold: what "too long" is
   int slow_write_ms = 0;                     // --slow-write: open, each write, close take this long
   std::filesystem::path trace;               // --trace: write a Chrome trace of the run here
   std::filesystem::path stats;               // --stats: write the run's figures here as JSON (for the benchmark)
-  std::filesystem::path inputs_dir;          // --inputs-dir: write the inputs here and keep them
-  Seconds hold{0};                           // --hold: writers keep their files open this long after their last line
   bool follow = false;                       // --follow: merge these real files instead of simulated ones
   std::vector<std::filesystem::path> inputs; // the files to follow
   bool from_end = false;                     // --from-end: follow only what is appended from now on
