@@ -1,6 +1,6 @@
 #include "asyncio.hpp"
 
-#include "common/instrument/probe.hpp"
+#include "common/probe/probe.hpp"
 #include "common/threads.hpp"
 
 #include <algorithm>

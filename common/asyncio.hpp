@@ -13,7 +13,7 @@
 #pragma once
 
 #include "common/input.hpp"
-#include "common/instrument/probe.hpp"
+#include "common/probe/probe.hpp"
 #include "common/wait.hpp"
 
 #include <boost/asio/awaitable.hpp>

@@ -1,6 +1,6 @@
 #include "input.hpp"
 
-#include "common/instrument/probe.hpp"
+#include "common/probe/probe.hpp"
 #include "common/system/inotify.hpp"
 #include "common/system/posix_io.hpp"
 

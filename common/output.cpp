@@ -1,6 +1,6 @@
 #include "output.hpp"
 
-#include "common/instrument/probe.hpp"
+#include "common/probe/probe.hpp"
 #include "common/system/posix_io.hpp"
 
 #include <cerrno>

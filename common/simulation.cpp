@@ -1,6 +1,6 @@
 #include "simulation.hpp"
 
-#include "common/instrument/latency.hpp"
+#include "common/probe/probe.hpp"
 #include "common/system/posix_io.hpp"
 #include "common/system/thread_name.hpp"
 
@@ -70,8 +70,8 @@ void write_random_data(const fs::path& path, int write_count, Seconds interval, 
     }
     line += '\n';
     if (interval.count() > 0) {
-      latency::written(path.native(), i); // --stats: when the line left its writer
-      write_all(fd, path, line);          // flushed at once: a reader may be waiting for it
+      probe::Span span(probe::Event::append, line); // --stats: when the line left its writer
+      write_all(fd, path, line);                    // flushed at once: a reader may be waiting for it
     } else {
       pending += line;
       if (pending.size() >= 64 * 1024) {
@@ -112,8 +112,8 @@ Setup::Setup(const Simulation& options) {
     for (const auto& path : input_paths_) {
       handles_.push_back(open_input(path));
     }
-    if (options.measure_latency && !options.prefill) {
-      latency::start(input_paths_, options.lines); // --stats with live writers: how late each line arrives
+    if (options.before_writers) {
+      options.before_writers(input_paths_);
     }
     start_write_threads(options);
   } catch (...) {

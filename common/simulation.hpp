@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <exception>
 #include <filesystem>
+#include <functional>
 #include <vector>
 
 namespace common {
@@ -33,7 +34,9 @@ struct Simulation {
   std::filesystem::path output;     // --output: empty means `merged` in the temporary directory
   std::filesystem::path inputs_dir; // --inputs-dir: write the inputs here and keep them
   Seconds hold{0};                  // --hold: writers keep their files open this long after their last line
-  bool measure_latency = false;     // --stats: with live writers, how late each line arrives
+  // Called with the inputs' paths once they exist, before any writer starts
+  // (--stats starts its latency measurement there).
+  std::function<void(const std::vector<std::filesystem::path>& inputs)> before_writers;
 };
 
 // Everything a run needs: a temporary directory (removed again by the

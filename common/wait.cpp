@@ -1,7 +1,7 @@
 #include "wait.hpp"
 
 #include "common/input.hpp"
-#include "common/instrument/probe.hpp"
+#include "common/probe/probe.hpp"
 
 namespace common {
 

@@ -1,6 +1,6 @@
 // common/instrument/trace.hpp: --trace writes a Chrome trace that Perfetto can load.
-#include "common/instrument/probe.hpp"
 #include "common/instrument/trace.hpp"
+#include "common/probe/probe.hpp"
 #include "common/system/thread_name.hpp"
 #include "support/files.hpp"
 

@@ -7,7 +7,7 @@
 // instead of by a crash or mixed bytes in some runs and nothing in others.
 #pragma once
 
-#include "common/instrument/probe.hpp"
+#include "common/probe/probe.hpp"
 
 #include <map>
 #include <mutex>

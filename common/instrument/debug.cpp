@@ -1,6 +1,6 @@
 #include "debug.hpp"
 
-#include "common/instrument/probe.hpp"
+#include "common/probe/probe.hpp"
 #include "common/system/thread_name.hpp"
 
 #include <algorithm>
@@ -11,6 +11,7 @@
 #include <iostream>
 #include <memory>
 #include <sstream>
+#include <thread>
 
 namespace common::debug {
 
@@ -64,6 +65,29 @@ private:
   std::shared_ptr<const std::string> loop_name_;
 };
 
+// At its end, a thread that touched the output takes slow_thread_end.
+struct SlowThreadEnd {
+  Milliseconds slow;
+  ~SlowThreadEnd() { std::this_thread::sleep_for(slow); }
+};
+
+// --slow-write: a slow disk, the output's open, write or close blocks its
+// thread. And the tests' slow_thread_end (a join of this thread blocks too)
+// and slow_read (a loop that waits for a readline is held).
+void slow_down(probe::Event event) {
+  if (event == probe::Event::write || event == probe::Event::open || event == probe::Event::close) {
+    if (settings_.slow_thread_end.count() > 0) {
+      thread_local SlowThreadEnd slow_end{settings_.slow_thread_end};
+    }
+    if (settings_.slow_write.count() > 0) {
+      std::this_thread::sleep_for(settings_.slow_write);
+    }
+  }
+  if (event == probe::Event::readline && settings_.slow_read.count() > 0) {
+    std::this_thread::sleep_for(settings_.slow_read);
+  }
+}
+
 // --debug's watch of a loop: its coroutine runs on a TimedExecutor.
 class StallWatch : public probe::LoopWatch {
 public:
@@ -92,6 +116,10 @@ void configure(Settings settings) {
                           ? [](boost::asio::io_context& loop)
                                 -> std::unique_ptr<probe::LoopWatch> { return std::make_unique<StallWatch>(loop); }
                           : probe::LoopWatcher());
+  const bool slow =
+      settings_.slow_write.count() > 0 || settings_.slow_read.count() > 0 || settings_.slow_thread_end.count() > 0;
+  probe::subscribe("debug", slow ? probe::Subscriber{[](probe::Event event, std::string_view) { slow_down(event); }, {}}
+                                 : probe::Subscriber{});
 }
 
 const Settings& settings() {

@@ -1,5 +1,6 @@
 #include "latency.hpp"
 
+#include "common/probe/probe.hpp"
 #include "common/system/posix_io.hpp"
 
 #include <algorithm>
@@ -10,6 +11,7 @@
 #include <mutex>
 #include <string>
 #include <unordered_map>
+#include <utility>
 
 namespace common::latency {
 
@@ -28,6 +30,17 @@ std::unique_ptr<std::atomic<Clock::rep>[]> first_look_; // per input, 0 until it
 std::mutex arrived_mutex_;
 std::vector<double> latencies_ms_;
 
+// A simulated line, "<path>-<index>-<letters>\n": its input's path and its
+// index, which sits between the last two '-'. An index of -1 when it is not one.
+std::pair<std::string_view, int> split(std::string_view line) {
+  const auto last = line.rfind('-');
+  const auto before = last == std::string_view::npos || last == 0 ? std::string_view::npos : line.rfind('-', last - 1);
+  if (before == std::string_view::npos) {
+    return {{}, -1};
+  }
+  return {line.substr(0, before), std::atoi(std::string(line.substr(before + 1, last - before - 1)).c_str())};
+}
+
 } // namespace
 
 void start(const std::vector<std::filesystem::path>& inputs, int lines) {
@@ -41,6 +54,18 @@ void start(const std::vector<std::filesystem::path>& inputs, int lines) {
   latencies_ms_.clear();
   latencies_ms_.reserve(inputs.size() * static_cast<std::size_t>(lines));
   enabled_ = true;
+  // A tail's readline is its look at the file; a write is a line arriving.
+  probe::subscribe("latency", {[](probe::Event event, std::string_view detail) {
+                                 if (event == probe::Event::append) {
+                                   const auto [path, index] = split(detail);
+                                   written(path, index);
+                                 } else if (event == probe::Event::readline) {
+                                   looked(detail);
+                                 } else if (event == probe::Event::write) {
+                                   arrived(detail);
+                                 }
+                               },
+                               {}});
 }
 
 bool enabled() noexcept {
@@ -71,14 +96,8 @@ void looked(std::string_view path) {
 
 void arrived(std::string_view line) {
   const auto now = Clock::now().time_since_epoch().count();
-  // "<path>-<index>-<letters>\n": the index sits between the last two '-'.
-  const auto last = line.rfind('-');
-  const auto before = last == std::string_view::npos || last == 0 ? std::string_view::npos : line.rfind('-', last - 1);
-  if (before == std::string_view::npos) {
-    return;
-  }
-  const auto input = inputs_.find(line.substr(0, before));
-  const int index = std::atoi(std::string(line.substr(before + 1, last - before - 1)).c_str());
+  const auto [path, index] = split(line);
+  const auto input = inputs_.find(path);
   if (input == inputs_.end() || index < 0 || index >= lines_) {
     return;
   }
@@ -94,6 +113,7 @@ void arrived(std::string_view line) {
 
 Summary stop() {
   enabled_ = false;
+  probe::subscribe("latency", {});
   std::lock_guard lock(arrived_mutex_);
   Summary summary;
   summary.lines = latencies_ms_.size();

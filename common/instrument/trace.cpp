@@ -1,5 +1,6 @@
 #include "trace.hpp"
 
+#include "common/probe/probe.hpp"
 #include "common/system/thread_name.hpp"
 
 #include <algorithm>
@@ -86,6 +87,24 @@ void start() {
   origin = Clock::now();
   ++generation_;
   enabled_ = true;
+  // What the lesson announces: each span a duration on its thread's track
+  // (or, for a coroutine that waits, an async pair), each write a moment.
+  static std::atomic<std::uint64_t> next_id{0};
+  probe::subscribe("trace", {[](probe::Event event, std::string_view) {
+                               if (event == probe::Event::write && enabled()) {
+                                 instant("line merged");
+                               }
+                             },
+                             [](probe::Event event, probe::Mode mode, Clock::time_point began) {
+                               if (!enabled() || event == probe::Event::append) {
+                                 return; // the simulated writers are the workload, not the merge
+                               }
+                               if (mode == probe::Mode::suspends) {
+                                 async_span(probe::name(event), ++next_id, began, Clock::now());
+                               } else {
+                                 complete(probe::name(event), began, Clock::now());
+                               }
+                             }});
 }
 
 bool enabled() noexcept {
@@ -107,6 +126,7 @@ void instant(const char* name) {
 
 void write(const std::filesystem::path& file, std::string_view process_name) {
   enabled_ = false;
+  probe::subscribe("trace", {});
   namespace json = boost::json;
   json::array events;
   // Metadata events carry ts and tid too, which some readers require.

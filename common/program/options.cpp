@@ -141,7 +141,6 @@ std::optional<Options> parse_command_line(int argc, const char* const argv[], st
   }
   if (!stats.empty()) {
     options.stats = stats;
-    options.measure_latency = true;
     check_output_path("--stats", options.stats, true);
   }
   require(hold >= 0 && hold <= 3600, "--hold", "must be between 0 and 3600 seconds", hold);

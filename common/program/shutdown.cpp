@@ -1,6 +1,6 @@
 #include "shutdown.hpp"
 
-#include "common/instrument/probe.hpp"
+#include "common/probe/probe.hpp"
 
 #include <atomic>
 #include <boost/asio/signal_set.hpp>

@@ -348,6 +348,12 @@ int run_stage(int argc, const char* const argv[], std::string_view stage_name, c
       err << stage_name << ": " << shutdown::signal_name(signal)
           << ": stopping the writers, merging what they wrote, then stopping" << std::endl;
     });
+    if (!options->stats.empty() && !options->prefill) {
+      // --stats with live writers: how late each line arrives.
+      options->before_writers = [lines = options->lines](const std::vector<std::filesystem::path>& inputs) {
+        latency::start(inputs, lines);
+      };
+    }
     Setup setup(*options);
     output_path = setup.output_path();
     stopper.attach([&setup] { setup.stop_writers(); });

@@ -3,20 +3,21 @@
 // The lesson's files announce what they do, one line each: a readline, a
 // line taken from memory, a wait for new data, the output's open, each write
 // and its close, a call run on a pool (probe::Span), and an event loop
-// running its coroutine (probe::watch_loop). Everything that observes a run subscribes here, behind
-// the lesson: --trace (trace.hpp), --debug's stall report and its
-// --slow-write (debug.hpp), the benchmark's line latency (latency.hpp), the
-// thread names (thread_name.hpp), follow mode's signals on the main loop
-// (program/shutdown.hpp) and the tests' records of which thread did what.
+// running its coroutine (probe::watch_loop). Everything that observes a run
+// subscribes here, from above the lesson: --trace (instrument/trace.hpp),
+// --debug's stall report and its --slow-write (instrument/debug.hpp), the
+// benchmark's line latency (instrument/latency.hpp), follow mode's signals
+// on the main loop (program/shutdown.hpp) and the tests' records of which
+// thread did what. The probe itself knows none of them; it names the
+// threads (system/thread_name.hpp).
 #pragma once
-
-#include "common/instrument/trace.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string_view>
@@ -25,23 +26,41 @@
 
 namespace common::probe {
 
-enum class Event { readline, buffered_line, wait, write, pool_task, open, close };
+// append: a simulated writer appends one line to its input (the detail).
+enum class Event { readline, buffered_line, wait, write, pool_task, open, close, append };
 
-// Called on the thread doing the work, once when it starts (begin == true)
-// and once when it ends, including when it ends with an exception.
+// The event's name, as a trace shows it ("readline", "write", ...).
+const char* name(Event event);
+
+using Clock = std::chrono::steady_clock;
+
+// How a span's work goes: on_thread, it occupies its thread; suspends, a
+// coroutine waits there while its loop runs others.
+enum class Mode { on_thread, suspends };
+
+// What subscribes, called on the thread doing the work: `begin` when it
+// starts, with the span's detail (see Span), and `end` when it ends, also
+// with an exception, with the time it began. Either may be empty; both must
+// be thread-safe.
+struct Subscriber {
+  std::function<void(Event event, std::string_view detail)> begin;
+  std::function<void(Event event, Mode mode, Clock::time_point began)> end;
+};
+
+// Sets, or with an empty subscriber removes, the subscriber called `name`.
+// Only before or after a run, never during one. With nothing subscribed, a
+// span costs a look at an empty map.
+void subscribe(std::string_view name, Subscriber subscriber);
+
+// The tests' subscriber: called once when the work starts (begin == true)
+// and once when it ends. Install before a run, remove (nullptr) after it.
 using Observer = std::function<void(Event event, bool begin)>;
-
-// Install before a run starts and remove (pass nullptr) after it ended; the
-// observer itself must be thread-safe. With nothing subscribed, a span costs
-// a few loads of flags.
 void set_observer(Observer observer);
 
 // Marks the work of one scope as `event`.
 class Span {
 public:
-  // on_thread: the work occupies its thread. suspends: a coroutine waits
-  // here while its loop runs others, so the thread is not busy with it.
-  enum class Mode { on_thread, suspends };
+  using Mode = probe::Mode;
 
   // `detail`: for a readline the input's path (a tail thread is named after
   // it), for a write the data written (the latency measurement reads it).
@@ -54,7 +73,7 @@ public:
 private:
   Event event_;
   Mode mode_ = Mode::on_thread;
-  trace::Clock::time_point begin_{};
+  Clock::time_point begin_{};
 };
 
 // Something that watches an event loop while it runs (--debug's stall watch,
