@@ -3,7 +3,7 @@
 // chrome://tracing open: one track per thread, named as in thread_name.hpp.
 //
 // It records what the lesson announces to the probe (readline, waiting for
-// data, the output's writes, the pool wrapper; see probe.hpp), so neither the
+// data, the output's writes, the pool wrapper; see probe/probe.hpp), so neither the
 // stage files nor the lesson's carry tracing code.
 #pragma once
 

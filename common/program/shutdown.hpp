@@ -10,7 +10,7 @@
 //     sigwait();
 //   - in the coroutine stages (2, 3 and 5), the event loop of the main
 //     thread takes over when it starts (a loop watcher, see
-//     instrument/probe.hpp): it stops that thread and receives the signals
+//     probe/probe.hpp): it stops that thread and receives the signals
 //     with asio::signal_set.
 #pragma once
 
