@@ -240,38 +240,40 @@ common::Handles short_line_inputs(const fs::path& dir) {
 
 } // namespace
 
-Turns turns(const common::MergeFunction& merge) {
-  // Each write takes 2 ms: a tail that writes one line per turn holds the
-  // loop about that long; one that writes its whole buffer, 200 ms. And by
-  // the end of the first write, every tail has read its lines into memory.
-  const auto slow_writes = [](bool watch) {
-    common::debug::configure({watch, common::debug::Milliseconds(60'000), common::debug::Milliseconds(2), "test"});
-  };
-  Turns turns{};
-  {
-    TempDir dir;
-    slow_writes(true); // --debug's watch: every callback timed
-    merge(short_line_inputs(dir.path), common::Seconds(0.01), dir.path / "merged");
-    turns.longest_hold = common::debug::longest_stall().value_or(common::debug::Milliseconds(0));
-  }
-  {
-    // Again without the watch, whose executor queues every callback: a
-    // dispatch that runs inline on a plain loop, and gives no turn, shows.
-    TempDir dir;
-    slow_writes(false);
-    merge(short_line_inputs(dir.path), common::Seconds(0.01), dir.path / "merged");
-    std::istringstream merged(read_file(dir.path / "merged"));
-    std::size_t run = 0;
-    std::string previous;
-    for (std::string line; std::getline(merged, line);) {
-      const auto input = line.substr(0, line.find(':'));
-      run = input == previous ? run + 1 : 1;
-      turns.longest_run = std::max(turns.longest_run, run);
-      previous = input;
-    }
-  }
+namespace {
+
+// Merges the short-line inputs with 2 ms writes, watched by --debug or not;
+// returns the merged output. By the end of the first write, every tail has
+// read its lines into memory.
+std::string merge_short_lines(const common::MergeFunction& merge, bool watch) {
+  TempDir dir;
+  common::debug::configure({watch, common::debug::Milliseconds(60'000), common::debug::Milliseconds(2), "test"});
+  merge(short_line_inputs(dir.path), common::Seconds(0.01), dir.path / "merged");
+  return read_file(dir.path / "merged");
+}
+
+} // namespace
+
+common::debug::Milliseconds longest_hold(const common::MergeFunction& merge) {
+  merge_short_lines(merge, true);
+  const auto stall = common::debug::longest_stall().value_or(common::debug::Milliseconds(0));
   common::debug::configure({});
-  return turns;
+  return stall;
+}
+
+std::size_t longest_run(const common::MergeFunction& merge) {
+  std::istringstream merged(merge_short_lines(merge, false));
+  common::debug::configure({});
+  std::size_t longest = 0;
+  std::size_t run = 0;
+  std::string previous;
+  for (std::string line; std::getline(merged, line);) {
+    const auto input = line.substr(0, line.find(':'));
+    run = input == previous ? run + 1 : 1;
+    longest = std::max(longest, run);
+    previous = input;
+  }
+  return longest;
 }
 
 } // namespace tests

@@ -60,10 +60,12 @@ void check_first_error_reaches_caller(const common::MergeFunction& merge, const 
 // line by line, one callback holds the loop for about one write and the
 // output's lines come from one input at most a few in a row; when a tail
 // goes through its whole buffer in one turn, 200 ms and 100 lines.
-struct Turns {
-  common::debug::Milliseconds longest_hold; // the longest time one callback held the loop
-  std::size_t longest_run;                  // the most output lines in a row from one input
-};
-Turns turns(const common::MergeFunction& merge);
+//
+// longest_hold: the longest time one callback held the loop, under --debug's
+// watch. longest_run: the most output lines in a row from one input, without
+// the watch, whose executor queues every callback (a dispatch that runs
+// inline on a plain loop, and gives no turn, shows only there).
+common::debug::Milliseconds longest_hold(const common::MergeFunction& merge);
+std::size_t longest_run(const common::MergeFunction& merge);
 
 } // namespace tests

@@ -107,9 +107,9 @@ TEST_CASE("the first error of a tail reaches the caller, and the other inputs' l
 }
 
 TEST_CASE("the tails take turns: with every input's lines in memory, the output takes one line of each in turn") {
-  const auto turns = tests::turns(tests::stage_merge);
-  CHECK_MESSAGE(turns.longest_run < 10,
-                "hint: " << turns.longest_run
+  const auto run = tests::longest_run(tests::stage_merge);
+  CHECK_MESSAGE(run < 10,
+                "hint: " << run
                          << " lines of one input went out in a row while the other tails had lines ready too: a tail "
                             "sent what it had in memory in one go. tail_async is stage 3's: one line per turn, and "
                             "the loop given back before the next, as the book's asyncio.sleep(0) does "
