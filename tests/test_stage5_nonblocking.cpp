@@ -8,6 +8,7 @@
 
 #include <doctest/doctest.h>
 #include <sstream>
+#include <thread>
 
 // The stage's top-level call, which the shared confirm_merge scenarios
 // (merge_scenarios.cpp) and the tests below run.
@@ -100,10 +101,18 @@ TEST_CASE("starting and stopping the writer thread never holds the tails' loop")
 }
 
 TEST_CASE("the first error of a tail reaches the caller, and the other inputs' lines are kept") {
+  tests::ThreadRecord record;
   tests::check_first_error_reaches_caller(
       tests::stage_merge, "run_fully_async",
       "gather rethrows the first error once every tail has ended, and async_with stops the writer",
       ", and the writer be stopped");
+  // Stopped also when a tail failed: the writer thread closes the output,
+  // which is never left to destructors on the tails' loop.
+  const auto closers = record.threads(common::probe::Event::close);
+  CHECK_MESSAGE((!closers.empty() && closers.count(std::this_thread::get_id()) == 0),
+                "hint: a tail failed, and the writer was never stopped: the output was not closed on the writer "
+                "thread, only dropped by destructors on the tails' loop (where a failed last flush goes unseen). "
+                "stop() must run also when a tail throws, as the book's async with does: asyncio::async_with");
 }
 
 TEST_CASE("the tails take turns: with every input's lines in memory, the output takes one line of each in turn") {
