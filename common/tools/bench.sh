@@ -8,8 +8,8 @@ source common/tools/workshop_lib.sh
 
 # The shell only runs things and writes down what happened, one JSON object
 # per line in $bench_dir/bench.jsonl, written by jq (the records are described
-# at the top of common/tools/bench_report.cpp); each stage run leaves its own
-# --stats JSON and each cat timing hyperfine's JSON. bench_report turns them
+# at the top of common/tools/bench_report.py); each stage run leaves its own
+# --stats JSON and each cat timing hyperfine's JSON. bench_report.py turns them
 # into the report, the plot and the PASS/MISS lines.
 
 bench_seed=62       # every stage merges the same lines
@@ -402,7 +402,7 @@ bench() {
   fi
 
   bench_record info key=elapsed value="$(bench_elapsed)"
-  "$bin/common/bench_report" "$bench_dir" "$out_md" "$out_svg"
+  "$(tools_python)" common/tools/bench_report.py "$bench_dir" "$out_md" "$out_svg"
   cat "$out_md"
   say "wrote $out_md and $out_svg in $(bench_elapsed) s; every run's figures, stdout and stderr are in $bench_dir/runs"
 }

@@ -18,6 +18,9 @@ programs_built() {
 
 say() { printf '==> %s\n' "$*" >&2; }
 
+# Debian's python3, which the tools run on (with its python3-matplotlib).
+tools_python() { if [ -x /usr/bin/python3 ]; then echo /usr/bin/python3; else echo python3; fi; }
+
 jobs() { getconf _NPROCESSORS_ONLN 2>/dev/null || echo 2; }
 
 # A stage given as its number (3) or its directory name (stage3_coroutines).

@@ -1,0 +1,76 @@
+"""What the two Python tools share (bench_report.py, trace_picture.py): one
+way to fail, one way to write a result, and one set of colours.
+
+Both are run with Debian's python3 and draw with its python3-matplotlib,
+which `./workshop bench` and `./workshop trace` install. Only the drawing
+needs it: the checks and the tables are plain Python, so the tests of
+everything but the pictures run without it.
+"""
+import os
+import sys
+import tempfile
+
+# Okabe and Ito's colours, which colour-blind readers can tell apart.
+BLUE, ORANGE, GREEN, PURPLE = "#0072b2", "#e69f00", "#009e73", "#cc79a7"
+VERMILION, SKY_BLUE, GREY = "#d55e00", "#56b4e9", "#8c8c8c"
+
+
+class Failure(Exception):
+    """Input a tool cannot use: the file it came from and why."""
+
+    def __init__(self, path, reason):
+        super().__init__(f"{path}: {reason}")
+
+
+def read_text(path):
+    try:
+        with open(path, encoding="utf-8") as file:
+            return file.read()
+    except (OSError, UnicodeDecodeError) as error:
+        raise Failure(path, error.strerror or str(error)) from None
+
+
+def write_all(outputs):
+    """Writes {path: text or figure} only once every result is made, each
+    through a temporary file, so a failure leaves no half-written result."""
+    for path, content in outputs.items():
+        directory = os.path.dirname(os.path.abspath(path))
+        handle, temporary = tempfile.mkstemp(dir=directory, suffix=os.path.splitext(path)[1])
+        os.close(handle)
+        try:
+            if isinstance(content, str):
+                with open(temporary, "w", encoding="utf-8") as file:
+                    file.write(content)
+            else:  # a matplotlib figure, in the format the name ends with
+                content.savefig(temporary, metadata={"Date": None} if path.endswith(".svg") else {})
+            os.chmod(temporary, 0o644)
+            os.replace(temporary, path)
+        except BaseException:
+            os.unlink(temporary)
+            raise
+
+
+def pyplot():
+    """matplotlib's pyplot, drawing to files only, with text kept as text in
+    an SVG and the same bytes for the same picture."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    matplotlib.rcParams.update({"svg.fonttype": "none", "svg.hashsalt": "tail-and-merge", "font.size": 9})
+    import matplotlib.pyplot
+
+    return matplotlib.pyplot
+
+
+def run(name, usage, check_arguments, body):
+    """Runs body(arguments): wrong arguments exit 2 with the usage, a Failure
+    exits 1 with one line naming the file."""
+    arguments = sys.argv[1:]
+    problem = check_arguments(arguments)
+    if problem is not None:
+        print(f"{name}: {problem}\n{usage}" if problem else usage, file=sys.stderr, end="")
+        sys.exit(2)
+    try:
+        body(arguments)
+    except (Failure, OSError) as error:
+        sys.exit(f"{name}: {error}")

@@ -1,0 +1,466 @@
+"""The Python tools of common/tools/: the benchmark's report (bench_report.py)
+and the trace picture (trace_picture.py), on small hand-made inputs.
+
+ctest runs one entry per test method (tests/CMakeLists.txt):
+  test_tools.py --list             the test methods, one per line
+  test_tools.py --test-case=NAME   runs that one; a name that selects nothing fails
+  test_tools.py --count            how many there are, as doctest's --count says it
+The picture tests need matplotlib; where it is missing they are not counted
+and not registered, and CMake says so.
+"""
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+import xml.etree.ElementTree as ElementTree
+from pathlib import Path
+
+TOOLS = Path(__file__).resolve().parent.parent / "common" / "tools"
+sys.path.insert(0, str(TOOLS))
+import bench_report  # noqa: E402
+import trace_picture  # noqa: E402
+
+HAVE_MATPLOTLIB = importlib.util.find_spec("matplotlib") is not None
+
+
+def run_tool(name, *arguments):
+    """The tool run as the scripts run it: its exit code and its stderr."""
+    done = subprocess.run([sys.executable, str(TOOLS / name), *map(str, arguments)], capture_output=True, text=True)
+    return done.returncode, done.stderr
+
+
+class Results:
+    """A results directory as bench.sh leaves it, built up record by record."""
+
+    def __init__(self):
+        self.temporary = tempfile.TemporaryDirectory()
+        self.dir = Path(self.temporary.name)
+        (self.dir / "runs").mkdir()
+        self.lines = []
+        for key, value in (("system", "Linux 6.1 x86_64"), ("cpu", "Test CPU"), ("cores", "2"),
+                           ("date", "2024-01-01 12:00 UTC"), ("command", "./workshop bench"), ("total_lines", "10000")):
+            self.record(record="info", key=key, value=value)
+
+    def record(self, **fields):
+        self.lines.append(json.dumps(fields))
+
+    def ok(self, kind, stage, files, lines, stats, wall="1.0"):
+        name = f"runs/{kind}-{files}-{stage}.json"
+        (self.dir / name).write_text(stats if isinstance(stats, str) else json.dumps(stats))
+        self.record(record="run", kind=kind, stage=stage, files=str(files), lines=str(lines), status="ok", wall=wall,
+                    stats=name, args="--prefill")
+
+    def not_ok(self, kind, stage, files, lines, status, wall, message):
+        self.record(record="run", kind=kind, stage=stage, files=str(files), lines=str(lines), status=status,
+                    wall=str(wall), args="--prefill", message=message)
+
+    def cat(self, files, lines, fastest):
+        name = f"runs/cat-{files}x{lines}.json"
+        (self.dir / name).write_text(json.dumps({"results": [{"command": "cat", "mean": 1, "min": fastest}]}))
+        self.record(record="cat", files=str(files), lines=str(lines), status="ok", timing=name)
+
+    def build(self, step, status, wall, message=""):
+        self.record(record="build", step=step, status=status, wall=wall, message=message)
+
+    def run(self):
+        (self.dir / "bench.jsonl").write_text("\n".join(self.lines) + "\n")
+        self.md, self.svg = self.dir / "report.md", self.dir / "plot.svg"
+        code, self.errors = run_tool("bench_report.py", self.dir, self.md, self.svg)
+        return code
+
+    def report(self):
+        return self.md.read_text()
+
+
+def stats(stage, lines, lines_per_second, threads, rss, **extra):
+    """A --stats object as stage_main.cpp writes it."""
+    return {"stage": stage, "files": 1, "lines": lines, "prefill": True, "seconds": lines / lines_per_second,
+            "lines_per_second": lines_per_second, "peak_threads": threads, "peak_rss_mib": rss, "cpu_seconds": 0.5,
+            "latency_lines": 0, "latency_median_ms": 0, "latency_p99_ms": 0, "confirm_merge": True, **extra}
+
+
+def idle(stage, cpu, seconds=10):
+    return {"stage": stage, "lines": 0, "seconds": seconds, "lines_per_second": 0, "peak_threads": 5,
+            "peak_rss_mib": 30, "cpu_seconds": cpu, "confirm_merge": True}
+
+
+def filled():
+    """A small bench over four stages: a sweep of 1 x 10,000 and 10,000 x 1,
+    the two reference shapes, and one run of each other kind."""
+    r = Results()
+    for stage, rate in (("stage1_threads", 2e6), ("stage2_mixed", 1e5), ("stage3_coroutines", 3e6),
+                        ("stage5_nonblocking", 5e4)):
+        r.ok("sweep", stage, 1, 10000, stats(stage, 10000, rate, 2 if stage < "stage3" else 5, 10))
+    r.cat(1, 10000, 0.001)
+    r.ok("sweep", "stage1_threads", 10000, 1, stats("stage1_threads", 10000, 1e6, 300, 30))
+    r.not_ok("sweep", "stage2_mixed", 10000, 1, "failed", 2.5, "stage2_mixed: error: thread: Resource temporarily "
+             "unavailable")
+    r.ok("sweep", "stage3_coroutines", 10000, 1, stats("stage3_coroutines", 10000, 2e6, 5, 40))
+    r.ok("sweep", "stage5_nonblocking", 10000, 1, stats("stage5_nonblocking", 10000, 1e6, 9, 120))
+    r.record(record="cat", files="10000", lines="1", status="failed",
+             message="found 3 input files in /tmp/x, expected 10000")
+    for stage, rate in (("stage1_threads", 1.5e6), ("stage2_mixed", 5e4), ("stage3_coroutines", 2e5)):
+        r.ok("ref", stage, 5, 20000, stats(stage, 100000, rate, 6, 10))
+    r.not_ok("ref", "stage5_nonblocking", 5, 20000, "timeout", 120, "no result within the limit of 120 s")
+    r.cat(5, 20000, 0.01)
+    for stage, rate, threads in (("stage1_threads", 5e5, 300), ("stage2_mixed", 1e5, 1001),
+                                 ("stage3_coroutines", 3e5, 5), ("stage5_nonblocking", 1e5, 6)):
+        r.ok("ref", stage, 1000, 100, stats(stage, 100000, rate, threads, 10))
+    r.ok("latency", "stage1_threads", 100, 100, stats("stage1_threads", 10000, 1e4, 201, 10, latency_lines=10000,
+                                                      latency_median_ms=5.24, latency_p99_ms=10.5, drain_ms=3))
+    r.ok("idle", "stage1_threads", 1000, 0, idle("stage1_threads", 2.5))
+    r.ok("stall", "stage1_threads", 2, 5, stats("stage1_threads", 10, 10, 3, 5))
+    r.ok("stall", "stage3_coroutines", 2, 5, stats("stage3_coroutines", 10, 10, 5, 5, longest_stall_ms=996))
+    r.ok("stall", "stage5_nonblocking", 2, 5, stats("stage5_nonblocking", 10, 10, 6, 5, longest_stall_ms=3))
+    r.build("clean", "ok", "120.5")
+    r.build("demo", "ok", "44.9")
+    r.build("tsan1", "failed", "12.5", "ninja: build stopped: subcommand failed.")
+    r.build("rebuild", "ok", "10")
+    r.record(record="step", seconds="42.5", name="tests/CMakeFiles/test_common.dir/test_asyncio.cpp.o")
+    return r
+
+
+def lines_starting(text, prefix):
+    return [line for line in text.splitlines() if line.startswith(prefix)]
+
+
+def section(report, heading):
+    """The report's section under heading, up to the next one of its level."""
+    start = report.index("\n" + heading)
+    end = report.find("\n## ", start + 1)
+    return report[start:end if end >= 0 else None]
+
+
+class BenchReport(unittest.TestCase):
+    def line(self, text, prefix):
+        found = lines_starting(text, prefix)
+        self.assertEqual(len(found), 1, f'lines starting with "{prefix}"')
+        return found[0]
+
+    def test_bench_report_one_row_per_prefilled_shape_with_share_of_cat(self):
+        r = filled()
+        self.assertEqual(r.run(), 0, r.errors)
+        report = r.report()
+        throughput = section(report, "## Throughput")
+        # The sweep by file count, then the reference shapes, marked.
+        self.assertEqual(self.line(throughput, "| 1 × 10,000 |"),
+                         "| 1 × 10,000 | 10.0 M | 2.00 M (20%) | 100 k (1.0%) | 3.00 M (30%) | 50.0 k (0.5%) |")
+        self.assertEqual(self.line(throughput, "| 1,000 × 100 * |"),
+                         "| 1,000 × 100 * | – | 500 k | 100 k | 300 k | 100 k |")
+        self.assertIn("| 10.0 M | 1.50 M (15%) | 50.0 k (0.5%) |", self.line(throughput, "| 5 × 20,000 * |"))
+        self.assertEqual([row[:row.index(" | ", 2)] for row in lines_starting(throughput, "| ")],
+                         ["| files × lines each", "| 1 × 10,000", "| 10,000 × 1", "| 5 × 20,000 *", "| 1,000 × 100 *"])
+        self.assertIn("| 300 threads, 10 MiB, 0.5 s CPU | 1001 threads, 10 MiB, 0.5 s CPU |",
+                      self.line(section(report, "## Threads"), "| 1,000 × 100 * |"))
+        self.assertEqual(self.line(report, "| stage1_threads | 5.2"), "| stage1_threads | 5.2 ms | 10.5 ms | 3.0 ms "
+                         "| 25% (2.5 s in 10.0 s) | – | n/a (no event loop) |")
+        self.assertEqual(self.line(report, "| stage3_coroutines | –"),
+                         "| stage3_coroutines | – | – | – | – | – | 996 ms |")
+        self.assertIn("Linux 6.1 x86_64, Test CPU, 2 cores", report)
+        self.assertIn("`./workshop bench`", report)
+        self.assertIn("42.5 s `tests/CMakeFiles/test_common.dir/test_asyncio.cpp.o`", report)
+
+    def test_bench_report_every_target_is_pass_miss_or_skip_and_a_miss_says_why(self):
+        r = filled()
+        self.assertEqual(r.run(), 0, r.errors)  # missed targets are the report's content, not an error
+        report = r.report()
+        self.assertEqual(self.line(report, "- PASS stage1_threads, 5 × 20,000"), "- PASS stage1_threads, 5 × 20,000 "
+                         "prefilled: 1.50 M lines/s, target 1.00 M lines/s (20 × Python's 50.0 k)")
+        # 50 k against 20 x 4.9 k = 98 k.
+        self.assertEqual(self.line(report, "- MISS stage2_mixed, 5 × 20,000"), "- MISS stage2_mixed, 5 × 20,000 "
+                         "prefilled: 50.0 k lines/s, target 98.0 k lines/s (20 × Python's 4.90 k): 49% short. Why: "
+                         "every line is a round trip between its pool thread and the loop (run_coroutine_threadsafe, "
+                         "then future.get()), two thread wake-ups per line; see stage2_mixed/README.md")
+        self.line(report, "- PASS stage2_mixed, 1,000 × 100")  # 100 k >= 98 k
+        self.assertIn("timed out after 120.0 s", self.line(report, "- MISS stage5_nonblocking, 5 × 20,000"))
+        cat = self.line(report, "- MISS stage1_threads at least 20% of cat")
+        self.assertIn("1.50 M lines/s is 15% of cat's 10.0 M. Why: ", cat)
+        # Stage 3 keeps to the pool at 10,000 files; stage 5 here does not.
+        self.assertIn("limit 7 (pool of 4 + 3)", self.line(report, "- PASS stage3_coroutines at 10,000 files: peak 5"))
+        self.assertIn("limit 7", self.line(report, "- MISS stage5_nonblocking at 10,000 files: peak 9 threads"))
+        self.assertIn("120.0 MiB, limit under 100 MiB", self.line(report, "- MISS stage5_nonblocking at 10,000 "
+                                                                          "files: peak RSS"))
+        self.assertIn("3.0 ms", self.line(report, "- PASS stage5_nonblocking longest loop stall"))
+        self.assertTrue(self.line(report, "- MISS clean build").startswith(
+            "- MISS clean build of all targets: 120.5 s, limit 60.0 s. Why: "))
+        self.assertIn("44.9 s, limit 45.0 s", self.line(report, "- PASS a fresh `./workshop demo`"))
+        self.assertIn("ninja: build stopped: subcommand failed.", self.line(report, "- MISS `./workshop test tsan 1`"))
+        self.assertIn("10.0 s, limit 10.0 s", self.line(report, "- PASS rebuild"))
+        # The build-time table lists the steps in a fixed order, each with its limit.
+        demo = report.index("| a fresh `./workshop demo` to its five summary lines | 44.9 s | ≤ 45.0 s |")
+        self.assertLess(report.index("| clean build of all targets | 120.5 s | ≤ 60.0 s |"), demo)
+        counts = [len(lines_starting(report, f"- {verdict} ")) for verdict in ("PASS", "MISS", "SKIP")]
+        self.assertIn("{} PASS, {} MISS, {} SKIP.".format(*counts), report)
+        self.assertEqual(counts[1], 9)
+
+    def test_bench_report_waits_against_their_limits(self):
+        """Idle CPU, line latency and the end after the last line."""
+        r = filled()
+        r.ok("latency", "stage3_coroutines", 100, 100, stats("stage3_coroutines", 10000, 1e4, 5, 10, latency_lines=1e4,
+                                                             latency_median_ms=0.42, latency_p99_ms=3.1, drain_ms=1.2))
+        r.ok("latency-polling", "stage3_coroutines", 100, 100, stats(
+            "stage3_coroutines", 10000, 1e4, 5, 10, latency_lines=1e4, latency_median_ms=50.5, latency_p99_ms=99.1,
+            drain_ms=97))
+        r.ok("idle", "stage3_coroutines", 1000, 0, idle("stage3_coroutines", 0.015, 5))
+        r.ok("small", "stage1_threads", 5, 4000, stats("stage1_threads", 20000, 1e6, 6, 5), "0.031")
+        self.assertEqual(r.run(), 0, r.errors)
+        report = r.report()
+        for line in ("- MISS stage1_threads idle CPU with 1,000 idle inputs: 25% of a core, limit under 1.0%",
+                     "- MISS stage1_threads line latency with 100 writers: median 5.2 ms, p99 10.5 ms, limits under "
+                     "2.0 ms and 10.0 ms",
+                     "- PASS stage1_threads merge ends after its last input is closed: 3.0 ms, limit under 10.0 ms",
+                     "- PASS stage3_coroutines idle CPU with 1,000 idle inputs: 0.3% of a core, limit under 1.0%",
+                     "- PASS stage3_coroutines line latency with 100 writers: median 0.4 ms, p99 3.1 ms, limits under "
+                     "2.0 ms and 10.0 ms",
+                     "- PASS stage1_threads whole process, 5 × 4,000 prefilled: 31.0 ms, limit under 40.0 ms",
+                     "- SKIP stage2_mixed idle CPU with 1,000 idle inputs: not run"):
+            self.assertEqual(self.line(report, line[:30]), line)
+        # With inotify, then with it off: one row per stage in each table.
+        live = section(report, "## Live writers")
+        for row in ("| stage3_coroutines | 0.4 ms | 3.1 ms | 1.2 ms | 0.3% (0.0 s in 5.0 s) | – | 996 ms |",
+                    "| stage1_threads | 5.2 ms | 10.5 ms | 3.0 ms | 25% (2.5 s in 10.0 s) | 31.0 ms | n/a (no event "
+                    "loop) |",
+                    "| stage3_coroutines | 50.5 ms | 99.1 ms | 97.0 ms | – |"):
+            self.assertEqual(self.line(live, row[:30]), row)
+        self.assertIn("with inotify off (`TAIL_MERGE_NO_INOTIFY=1`)", live)
+
+    def test_bench_report_a_failed_run_is_shown_failed_never_as_a_figure(self):
+        r = filled()
+        # Exit 0 but confirm_merge false, and exit 0 without a stats file.
+        r.ok("latency", "stage2_mixed", 100, 100, {"lines": 1, "seconds": 1, "lines_per_second": 1, "peak_threads": 1,
+                                                   "peak_rss_mib": 1, "cpu_seconds": 1, "confirm_merge": False})
+        r.record(record="run", kind="idle", stage="stage2_mixed", files="1000", lines="0", status="ok", wall="1.0",
+                 stats="runs/missing.json", args="--hold 10")
+        self.assertEqual(r.run(), 0, r.errors)
+        report = r.report()
+        self.assertEqual(self.line(section(report, "## Throughput"), "| 10,000 × 1 |"),
+                         "| 10,000 × 1 | failed: found 3 input files in /tmp/x, expected 10000 | 1.00 M | failed: "
+                         "stage2_mixed: error: thread: Resource temporarily unavailable | 2.00 M | 1.00 M |")
+        self.assertIn("| timed out after 120.0 s", self.line(section(report, "## Throughput"), "| 5 × 20,000 * |"))
+        stage2 = self.line(report, "| stage2_mixed |")
+        self.assertIn("| failed: confirm_merge did not pass |", stage2)
+        self.assertIn("| failed: ", stage2.split("did not pass")[1])
+        self.assertIn("missing.json", stage2)
+        # Stopping at once with a message is what stage 2 at 10,000 files may do.
+        self.assertEqual(self.line(report, "- PASS stage2_mixed at 10,000 files"), "- PASS stage2_mixed at 10,000 "
+                         "files completes or stops at once: stopped after 2.5 s: stage2_mixed: error: thread: "
+                         "Resource temporarily unavailable")
+
+    def test_bench_report_stage2_hanging_at_10000_files_is_a_miss(self):
+        r = Results()
+        r.not_ok("sweep", "stage2_mixed", 10000, 100, "timeout", 120, "no result within the limit of 120 s")
+        self.assertEqual(r.run(), 0, r.errors)
+        self.assertIn("hung, timed out after 120.0 s", self.line(r.report(), "- MISS stage2_mixed at 10,000 files"))
+        # What was not measured is a SKIP, not a PASS.
+        self.assertIn("not measured", self.line(r.report(), "- SKIP clean build"))
+        self.assertEqual(lines_starting(r.report(), "- PASS "), [])
+
+    def test_bench_report_unreadable_results_are_one_line_and_nothing_is_written(self):
+        r = filled()
+        r.record(record="run", kind="sweep", stage="stage1_threads", files="many", lines="10", status="ok",
+                 stats="x.json")
+        self.assertEqual(r.run(), 1)
+        self.assertRegex(r.errors, r'^bench_report: .*bench.jsonl: line 36: files is not a whole number: "many"\n$')
+        self.assertFalse(r.md.exists() or r.svg.exists())
+        not_json = Results()
+        not_json.lines.append("run\tsweep\tstage1_threads")
+        self.assertEqual(not_json.run(), 1)
+        self.assertIn("bench.jsonl: line 7: not a JSON object", not_json.errors)
+        self.assertEqual(run_tool("bench_report.py", not_json.dir / "none", "a.md", "b.svg")[0], 1)
+        self.assertIn("none/bench.jsonl: No such file or directory",
+                      run_tool("bench_report.py", not_json.dir / "none", "a.md", "b.svg")[1])
+        self.assertEqual(run_tool("bench_report.py", "only-one")[0], 2)
+
+    def test_bench_report_numbers_as_people_read_them(self):
+        self.assertEqual([bench_report.rate(v) for v in (980, 98200, 1.5e6, 10e6, 123e6)],
+                         ["980", "98.2 k", "1.50 M", "10.0 M", "123 M"])
+        self.assertEqual([bench_report.percent(v) for v in (0.15, 0.1, 0.005)], ["15%", "10%", "0.5%"])
+        self.assertEqual([bench_report.ms(v) for v in (996, 100, 3)], ["996 ms", "100 ms", "3.0 ms"])
+        self.assertEqual(bench_report.shape(10000, 1), "10,000 × 1")
+        self.assertEqual(bench_report.cell("a|b\nc"), "a\\|b c")  # a cell must not break its table
+
+    @unittest.skipUnless(HAVE_MATPLOTLIB, "needs matplotlib")
+    def test_picture_bench_report_a_line_per_stage_cat_and_a_key(self):
+        r = filled()
+        self.assertEqual(r.run(), 0, r.errors)
+        self.assertIn("![Lines per second and peak threads against the number of input files](plot.svg)", r.report())
+        self_contained_svg(self, r.svg, ["stage1_threads", "stage5_nonblocking", "cat of the same files: the copy "
+                                         "floor", "on the bottom edge: the run failed or timed out", "Test CPU"])
+        figure = bench_report.plot(bench_report.read_results(r.dir))
+        throughput, threads, _ = figure.axes
+        lines = {line.get_label(): line for line in throughput.get_lines() if not line.get_label().startswith("_")}
+        self.assertEqual(list(lines), ["cat of the same files: the copy floor", "stage1_threads", "stage2_mixed",
+                                       "stage3_coroutines", "stage5_nonblocking"])
+        # Only the sweep is drawn; cat failed at 10,000 files, so has one point.
+        self.assertEqual(list(lines["stage1_threads"].get_xdata()), [1, 10000])
+        self.assertEqual(list(lines["stage1_threads"].get_ydata()), [2e6, 1e6])
+        self.assertEqual(list(lines["cat of the same files: the copy floor"].get_xdata()), [1])
+        # Stage 2 failed at 10,000 files: no point there, an x on the bottom edge.
+        self.assertEqual(list(lines["stage2_mixed"].get_xdata()), [1])
+        crosses = [line for line in throughput.get_lines() if line.get_marker() == "x"]
+        self.assertEqual([list(line.get_xdata()) for line in crosses], [[10000]])
+        self.assertEqual(crosses[0].get_ydata()[0], throughput.get_ylim()[0])
+        self.assertEqual((throughput.get_xscale(), throughput.get_yscale()), ("log", "log"))
+        self.assertEqual([list(line.get_ydata()) for line in threads.get_lines() if line.get_label() ==
+                          "stage1_threads"], [[2, 300]])
+        self.assertIn("pool size + 3 = 7", [text.get_text() for text in threads.texts])
+
+
+def self_contained_svg(test, path, texts):
+    """A well-formed SVG that fetches and runs nothing, with these texts in it."""
+    svg = ElementTree.parse(path).getroot()
+    test.assertEqual(svg.tag, "{http://www.w3.org/2000/svg}svg")
+    for element in svg.iter():
+        test.assertNotIn(element.tag.split("}")[1], ("script", "image", "foreignObject"))
+        test.assertFalse([key for key in element.attrib if key.endswith("href") and not
+                          element.attrib[key].startswith("#")])
+    written = [element.text for element in svg.iter("{http://www.w3.org/2000/svg}text")]
+    for text in texts:
+        test.assertTrue([w for w in written if w and text in w], f"{text} not in {written}")
+
+
+def trace(process, threads, events):
+    """A trace as trace.cpp writes it: names first, then the events."""
+    named = [{"name": "thread_name", "ph": "M", "ts": 0, "pid": 1, "tid": tid, "args": {"name": name}}
+             for tid, name in threads]
+    head = [{"name": "process_name", "ph": "M", "ts": 0, "pid": 1, "tid": 0, "args": {"name": process}}]
+    return json.dumps({"traceEvents": head + named + [dict(pid=1, **event) for event in events]})
+
+
+def x(name, tid, ts, dur):
+    return {"name": name, "ph": "X", "ts": ts, "dur": dur, "tid": tid}
+
+
+# Two stages. alpha's thread names are not in tid order, and tid 9 has events
+# but no name, so it gets no lane. beta is half as long; loop-1 has two
+# coroutines suspended at once, pool-1 a readline inside a run_in_executor.
+ALPHA = trace("stage_alpha", [(1000, "tail-1"), (1, "main"), (2, "tail-0")], [
+    x("merge", 1, 0, 1000), x("readline", 2, 10, 10), x("waiting for data", 2, 20, 480), x("write", 2, 500, 5),
+    {"name": "line merged", "ph": "i", "s": "t", "ts": 505, "tid": 2}, x("readline", 1000, 30, 10),
+    x("readline", 9, 30, 10)])
+BETA = trace("stage_beta", [(1, "main"), (2, "loop-1"), (3, "writer"), (4, "pool-1"), (5, "pool-2")], [
+    x("merge", 1, 0, 500)] + [{"name": "waiting for data", "ph": ph, "cat": "wait", "id": id_, "ts": ts, "tid": 2}
+                              for ph, id_, ts in (("b", 1, 5), ("b", 2, 6), ("e", 1, 300), ("e", 2, 400),
+                                                  ("b", 3, 450), ("e", 3, 480))] + [
+    x("run_in_executor", 4, 10, 200), x("readline", 4, 20, 100), x("write", 3, 450, 2),
+    {"name": "line merged", "ph": "i", "s": "t", "ts": 452, "tid": 3}])
+
+
+def one_thread(*events):
+    return trace("one", [(1, "main")], list(events))
+
+
+class TracePicture(unittest.TestCase):
+    def test_trace_one_chart_per_trace_one_lane_per_named_thread_in_tid_order(self):
+        alpha, beta = trace_picture.read_trace(ALPHA), trace_picture.read_trace(BETA)
+        self.assertEqual((alpha.name, beta.name), ("stage_alpha", "stage_beta"))
+        self.assertEqual([lane.thread for lane in alpha.lanes.values()], ["main", "tail-0", "tail-1"])
+        self.assertEqual([lane.thread for lane in beta.lanes.values()], ["main", "loop-1", "writer", "pool-1",
+                                                                         "pool-2"])
+        self.assertEqual((alpha.end, beta.end), (1000, 500))
+
+    def test_trace_nested_events_get_depths_and_suspended_coroutines_bands(self):
+        beta = trace_picture.read_trace(BETA)
+        self.assertEqual(beta.lanes[4].busy, [(10, 210, "run_in_executor", 0), (20, 120, "readline", 1)])
+        # Two at once: two bands; a third after both ended takes the first again.
+        self.assertEqual(beta.lanes[2].suspended, [(5, 300, 0), (6, 400, 1), (450, 480, 0)])
+        self.assertEqual(beta.lanes[2].busy, [])  # a suspended coroutine does not hold its thread
+        alpha = trace_picture.read_trace(ALPHA)
+        # One after another, none inside the other, even where one ends as the next begins.
+        self.assertEqual(alpha.lanes[2].busy, [(10, 20, "readline", 0), (20, 500, "waiting for data", 0),
+                                               (500, 505, "write", 0)])
+        self.assertEqual(alpha.lanes[2].instants, [505])
+
+    def test_trace_thousands_of_tiny_events_become_a_few_marks(self):
+        # 20,000 readlines of 1 us, one every 50 us: a second of trace, 20 per 1.5/1000 of it.
+        main = trace_picture.read_trace(one_thread(*(x("readline", 1, i * 50, 1) for i in range(20000)))).lanes[1]
+        self.assertEqual(trace_picture.marks(main.busy, 1e6), [(0, 999950 + 1500)])  # the last one widened
+        # Marks apart stay apart, each at least 1.5/1000 of the time axis wide.
+        self.assertEqual(trace_picture.marks([(0, 1, "r"), (500, 501, "r")], 1000), [(0, 1.5), (500, 1.5)])
+
+    def test_trace_malformed_input_names_the_trace_file_and_the_problem(self):
+        def error_of(text):
+            try:
+                trace_picture.read_trace(text)
+            except ValueError as error:
+                return str(error)
+            return "no error"
+
+        self.assertTrue(error_of("{").startswith("not valid JSON: "))
+        self.assertTrue(error_of("[]").startswith("the top level is not a JSON object"))
+        self.assertEqual(error_of('{"events":[]}'), 'no "traceEvents" array at the top level')
+        self.assertEqual(error_of('{"traceEvents":[42]}'), "traceEvents[0] is not an object")
+        self.assertEqual(error_of(one_thread({"name": "readline", "ph": "X", "dur": 1, "tid": 1})),
+                         'traceEvents[2] (readline) has no "ts"')
+        self.assertEqual(error_of(one_thread({"name": "readline", "ph": "X", "ts": "soon", "dur": 1, "tid": 1})),
+                         'traceEvents[2] (readline): "ts" is not a number')
+        self.assertEqual(error_of(one_thread({"name": "w", "ph": "e", "id": 7, "ts": 1, "tid": 1})),
+                         "traceEvents[2] (w) ends async id 7, which did not begin on that thread")
+        self.assertEqual(error_of(one_thread({"name": "w", "ph": "b", "id": 7, "ts": 1, "tid": 1})),
+                         'async span "w" id 7 on tid 1 begins but never ends')
+        self.assertEqual(error_of(one_thread(*({"name": "w", "ph": "b", "id": 7, "ts": 1, "tid": 1},) * 2)),
+                         "traceEvents[3] (w) begins async id 7 again before it ended")
+        self.assertEqual(error_of('{"traceEvents":[{"name":"thread_name","ph":"M","tid":1,"args":{}}]}'),
+                         'traceEvents[0] (thread_name): "args" has no "name" string')
+        # The tool names the file, exits 1 and writes nothing; wrong arguments exit 2.
+        with tempfile.TemporaryDirectory() as directory:
+            good, bad, out = Path(directory, "a.json"), Path(directory, "b.json"), Path(directory, "out.svg")
+            good.write_text(ALPHA)
+            bad.write_text("nonsense")
+            self.assertEqual(run_tool("trace_picture.py", out, good, bad), (1, f"trace_picture: {bad}: not valid "
+                                      "JSON: Expecting value: line 1 column 1 (char 0)\n"))
+            self.assertFalse(out.exists())
+            self.assertEqual(run_tool("trace_picture.py", good, bad)[0], 2)  # the output first, never a trace
+            self.assertEqual(run_tool("trace_picture.py", out)[0], 2)
+
+    def picture(self, *texts):
+        """The tool run on these traces: the picture's SVG file."""
+        directory = tempfile.TemporaryDirectory()
+        self.addCleanup(directory.cleanup)
+        paths = [Path(directory.name, f"{i}.json") for i in range(len(texts))]
+        for path, text in zip(paths, texts):
+            path.write_text(text)
+        out = Path(directory.name, "stages.svg")
+        self.assertEqual(run_tool("trace_picture.py", out, *paths), (0, ""))
+        return out
+
+    @unittest.skipUnless(HAVE_MATPLOTLIB, "needs matplotlib")
+    def test_picture_trace_every_trace_on_one_time_scale_with_one_key(self):
+        self_contained_svg(self, self.picture(ALPHA, BETA), ["stage_alpha", "stage_beta", "readline", "line merged",
+                                                             "waiting for data (suspended coroutine)", "0 ms", "1 ms"])
+        figure = trace_picture.draw([trace_picture.read_trace(text) for text in (ALPHA, BETA)])
+        charts = figure.axes[1:]
+        self.assertEqual([ax.get_xlim() for ax in charts], [(0, 1000), (0, 1000)])  # beta lasts half as long
+        self.assertEqual([label.get_text() for label in charts[1].get_yticklabels()],
+                         ["main", "loop-1", "writer", "pool-1", "pool-2"])
+
+    @unittest.skipUnless(HAVE_MATPLOTLIB, "needs matplotlib")
+    def test_picture_trace_names_as_written_and_a_trace_without_events(self):
+        odd = trace("x<y & \"z\"", [(1, "<'a' & b>")], [])
+        self_contained_svg(self, self.picture(odd, '{"traceEvents":[]}'), ["x<y & \"z\"", "<'a' & b>", "trace 2"])
+
+
+def main():
+    names = [name for case in (BenchReport, TracePicture) for name in unittest.TestLoader().getTestCaseNames(case)
+             if HAVE_MATPLOTLIB or not name.startswith("test_picture")]
+    if sys.argv[1:] == ["--count"]:
+        print(f"passing the current filters: {len(names)}")
+        return 0
+    if sys.argv[1:] == ["--list"]:
+        print("\n".join(names))
+        return 0
+    chosen = [argument.split("=", 1)[1] for argument in sys.argv[1:] if argument.startswith("--test-case=")]
+    if len(chosen) != 1 or chosen[0] not in names:
+        print(f"test_tools.py: no test case {chosen}; the test cases are: {', '.join(names)}", file=sys.stderr)
+        return 1
+    case = BenchReport if chosen[0] in unittest.TestLoader().getTestCaseNames(BenchReport) else TracePicture
+    result = unittest.TextTestRunner(verbosity=2).run(unittest.TestSuite([case(chosen[0])]))
+    return 0 if result.wasSuccessful() and not result.skipped else 1
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    sys.exit(main())
