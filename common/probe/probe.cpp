@@ -22,7 +22,9 @@ void name_thread(Event event, std::string_view detail) {
   case Event::readline:
     set_thread_name("tail-" + std::filesystem::path(detail).filename().string());
     break;
+  case Event::open: // the output's calls
   case Event::write:
+  case Event::close:
     set_thread_name("writer");
     break;
   case Event::pool_task:

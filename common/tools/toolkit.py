@@ -72,5 +72,7 @@ def run(name, usage, check_arguments, body):
         sys.exit(2)
     try:
         body(arguments)
+    except BrokenPipeError:  # a reader such as head(1) has what it wanted
+        os._exit(0)
     except (Failure, OSError) as error:
         sys.exit(f"{name}: {error}")

@@ -1,0 +1,125 @@
+"""./workshop diff A B [--side-by-side]   what one step changed (A, B: 1-5, stage directory names, or
+                                       a variant beyond the book: ./workshop diff 5 io_uring)
+./workshop diff --html [FILE]          one offline page with every step's diff, side by side
+                                       (default: build/steps.html)
+The options may come in any position. The terminal's diff is diff(1); the
+page is drawn by Python's difflib.
+"""
+import difflib
+import filecmp
+import html
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import toolkit
+
+FILES = ("CMakeLists.txt", "main.cpp", "tail_merge.hpp", "tail_merge.cpp")
+STAGES = ("stage1_threads", "stage2_mixed", "stage3_coroutines", "stage4_bottom_up", "stage5_nonblocking")
+# Each step of the page, with one sentence for its heading.
+STEPS = {
+    ("stage1_threads", "stage2_mixed"): "Top-down, first step: the top level becomes a coroutine; the unchanged "
+    "blocking tails run on a thread pool, and every write hops back to the event loop instead of taking a mutex.",
+    ("stage2_mixed", "stage3_coroutines"): "Top-down, second step: the tail loop itself becomes a coroutine; only "
+    "the blocking readline still runs on the pool.",
+    ("stage3_coroutines", "stage4_bottom_up"): "Bottom-up instead: the coroutine tail_async stays, and the old "
+    "thread-based top level returns, each thread driving an event loop of its own.",
+    ("stage1_threads", "stage4_bottom_up"): "Bottom-up, seen from the start: run_threads is untouched, and "
+    "tail_file becomes a wrapper that runs the coroutine tail_async on the thread's own loop.",
+    ("stage3_coroutines", "stage5_nonblocking"): "No blocking call left on the loop: the output file moves to a "
+    "writer thread with its own loop, and the tails await their writes there.",
+    ("stage5_nonblocking", "beyond/io_uring"): "Beyond the book: no read left on the thread pool either; each read "
+    "goes to the kernel through io_uring, and the loop is called back with the bytes.",
+}
+USAGE = "usage: ./workshop diff A B [--side-by-side]   (A, B: 1-5, stage directory names, or io_uring)\n"
+
+
+def step_dir(name):
+    """A stage (1-5 or its directory's name), or a variant under beyond/ by its name."""
+    variant = name.removeprefix("beyond/")
+    if variant and Path("beyond", variant, "tail_merge.cpp").is_file():
+        return f"beyond/{variant}"
+    for stage in STAGES:
+        if name == stage or f"stage{name}" == stage.split("_")[0]:
+            return stage
+    raise toolkit.Failure(name, f"no such stage (use 1-5 or a directory name: {' '.join(STAGES)}, or io_uring)")
+
+
+def page(out):
+    """Every step, each changed file side by side, as one offline page."""
+    differ = difflib.HtmlDiff(tabsize=2, wrapcolumn=80)  # two columns side by side on a laptop screen
+    parts = ["<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Tail and merge: what each step "
+             "changed</title>\n<style>\nbody { font-family: sans-serif; margin: 2em; color: #222; }\n"
+             "h2 { margin-top: 2.5em; border-bottom: 2px solid #888; } h3 { font-family: monospace; }\n"
+             "table.diff { border-collapse: collapse; width: 100%; font-family: monospace; font-size: 12px; }\n"
+             "td { white-space: pre-wrap; vertical-align: top; } td.diff_header { color: #999; text-align: right; }\n"
+             ".diff_next { display: none; } .diff_add { background: #dfd; } .diff_chg { background: #ffa; }\n"
+             ".diff_sub { background: #fdd; } .same { color: #666; }\n</style></head><body>\n"
+             "<h1>Tail and merge: what each step changed</h1>\n<p>Each section compares two stage directories file by "
+             "file: the earlier stage on the left, the later one on the right; removed lines are red, added lines "
+             "green, and within a changed line the part that changed is yellow. Files that did not change are "
+             "listed, not shown.</p>\n<ul>\n"]
+    parts += [f"<li><a href=\"#{a}-{b}\">{a} &rarr; {b}</a>: {html.escape(text)}</li>\n"
+              for (a, b), text in STEPS.items()]
+    parts.append("</ul>\n")
+    for (a, b), text in STEPS.items():
+        if not (os.path.isdir(a) and os.path.isdir(b)):
+            continue
+        parts.append(f"<h2 id=\"{a}-{b}\">{a} &rarr; {b}</h2>\n<p>{html.escape(text)}</p>\n")
+        same = [f for f in FILES if filecmp.cmp(f"{a}/{f}", f"{b}/{f}", shallow=False)]
+        for f in FILES:
+            if f not in same:
+                old, new = (Path(d, f).read_text().splitlines() for d in (a, b))
+                parts.append(f"<h3>{f}</h3>\n" + differ.make_table(old, new, f"{a}/{f}", f"{b}/{f}") + "\n")
+        if same:
+            parts.append(f"<p class=\"same\">Unchanged: {' '.join(same)}</p>\n")
+    toolkit.write_all({out: "".join(parts) + "</body></html>\n"})
+    print(f"==> wrote {out}", file=sys.stderr)
+
+
+def terminal(a, b, side_by_side):
+    colour = "always" if sys.stdout.isatty() else "never"
+    if side_by_side:
+        # Two columns as wide as the longest line, and the gutter: diff cuts
+        # what does not fit without a mark, so a narrower terminal gets the page.
+        longest = max(len(line) for d in (a, b) for f in FILES for line in Path(d, f).read_text().splitlines())
+        needed, width = 2 * longest + 3, shutil.get_terminal_size().columns
+        if width < needed:
+            raise toolkit.Failure("--side-by-side", f"needs {needed} columns for these files (their longest line "
+                                  f"has {longest} characters), and this terminal has {width}: widen it, or see "
+                                  "every step side by side in a page: ./workshop diff --html")
+    print(STEPS.get((a, b), f"From {a} to {b}."), end="\n\n", flush=True)
+    if not side_by_side:
+        subprocess.run(["diff", "-ru", "--exclude=README.md", f"--color={colour}", a, b])
+        return
+    for f in FILES:
+        if not filecmp.cmp(f"{a}/{f}", f"{b}/{f}", shallow=False):
+            print(f"=== {a}/{f} | {b}/{f}", flush=True)
+            subprocess.run(["diff", "--side-by-side", "--expand-tabs", f"--width={needed}", f"--color={colour}",
+                            f"{a}/{f}", f"{b}/{f}"])
+
+
+def main(arguments):
+    os.chdir(Path(__file__).resolve().parents[2])
+    positional = [a for a in arguments if not a.startswith("-") and not a.endswith(".html")]
+    if "--html" in arguments:
+        out = next((a for a in arguments if a.endswith(".html")), "build/steps.html")
+        os.makedirs(os.path.dirname(out) or ".", exist_ok=True)
+        page(out)
+    else:
+        terminal(step_dir(positional[0]), step_dir(positional[1]), "--side-by-side" in arguments)
+
+
+def wrong_arguments(arguments):
+    unknown = [a for a in arguments if a.startswith("-") and a not in ("--html", "--side-by-side")]
+    if unknown:
+        return f"unknown option {unknown[0]} (--side-by-side, --html [FILE], --mine N)"
+    if "--html" not in arguments and len([a for a in arguments if not a.startswith("-")]) != 2:
+        return ""
+    return None
+
+
+if __name__ == "__main__":
+    toolkit.run("workshop diff", USAGE, wrong_arguments, main)
