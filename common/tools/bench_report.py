@@ -501,6 +501,8 @@ def plot(results):
     for stage, (colour, marker) in zip(results.stages, styles):
         runs = [find(results, stage, files=f, lines=n) for f, n in sweep]
         good = [r for r in runs if r and r.status == "ok"]
+        if not any(runs):
+            continue  # not in the sweep (the io_uring program runs only the reference shapes)
         for axes, stat in ((throughput, "lines_per_second"), (threads, "peak_threads")):
             axes.plot([r.files for r in good], [r.get(stat) for r in good], marker=marker, color=colour, label=stage,
                       markeredgecolor="white")
