@@ -219,9 +219,10 @@ private:
   pid_t pid_ = -1;
 };
 
-// Polls `condition` until it holds; fails once `patience` is used up.
-void wait_until(const std::function<bool()>& condition, const char* what) {
-  const auto deadline = std::chrono::steady_clock::now() + patience;
+// Polls `condition` until it holds; fails once `limit` is used up.
+void wait_until(const std::function<bool()>& condition, const char* what,
+                std::chrono::seconds limit = patience) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
   while (!condition()) {
     if (std::chrono::steady_clock::now() > deadline) {
       FAIL("timed out waiting until " << std::string(what));
@@ -419,7 +420,8 @@ TEST_CASE("follow: a line longer than 64 MiB is an error naming the file and the
   append(following.a, std::string(64 << 20, 'x')); // no newline in 64 MiB
   const std::string said = prefix() + following.a.string() + ": the line at byte " + std::to_string(line_start) +
                            " is longer than 64 MiB, the longest line this program takes; no longer following it\n";
-  wait_until([&] { return contains(following.dir.path / "stderr.txt", said); }, "the error is said");
+  // Reading 64 MiB takes seconds under ThreadSanitizer, more than the usual patience.
+  wait_until([&] { return contains(following.dir.path / "stderr.txt", said); }, "the error is said", 25s);
   append(following.b, "b-after\n");
   wait_until([&] { return contains(following.merged, "b-after\n"); }, "the other input goes on being merged");
   following.stage->signal(SIGINT);

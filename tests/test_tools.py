@@ -1,5 +1,5 @@
-"""The Python tools of common/tools/: the benchmark's report (bench_report.py)
-and the trace picture (trace_picture.py), on small hand-made inputs.
+"""The Python tools of common/tools/: the benchmark (bench.py: its runs, its
+report) and the trace picture (trace_picture.py), on small hand-made inputs.
 
 ctest runs one entry per test method (tests/CMakeLists.txt):
   test_tools.py --list             the test methods, one per line
@@ -14,13 +14,14 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
 import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
 TOOLS = Path(__file__).resolve().parent.parent / "common" / "tools"
 sys.path.insert(0, str(TOOLS))
-import bench_report  # noqa: E402
+import bench  # noqa: E402
 import trace_picture  # noqa: E402
 
 HAVE_MATPLOTLIB = importlib.util.find_spec("matplotlib") is not None
@@ -33,43 +34,44 @@ def run_tool(name, *arguments):
 
 
 class Results:
-    """A results directory as bench.sh leaves it, built up record by record."""
+    """A bench's results.json as bench.py leaves it, built up run by run."""
 
     def __init__(self):
         self.temporary = tempfile.TemporaryDirectory()
         self.dir = Path(self.temporary.name)
-        (self.dir / "runs").mkdir()
-        self.lines = []
-        for key, value in (("system", "Linux 6.1 x86_64"), ("cpu", "Test CPU"), ("cores", "2"),
-                           ("date", "2024-01-01 12:00 UTC"), ("command", "./workshop bench"), ("total_lines", "10000")):
-            self.record(record="info", key=key, value=value)
+        self.results = bench.Results(info={"system": "Linux 6.1 x86_64", "cpu": "Test CPU", "cores": "2",
+                                           "date": "2024-01-01 12:00 UTC", "command": "./workshop bench",
+                                           "total_lines": "10000"})
 
-    def record(self, **fields):
-        self.lines.append(json.dumps(fields))
-
-    def ok(self, kind, stage, files, lines, stats, wall="1.0"):
-        name = f"runs/{kind}-{files}-{stage}.json"
-        (self.dir / name).write_text(stats if isinstance(stats, str) else json.dumps(stats))
-        self.record(record="run", kind=kind, stage=stage, files=str(files), lines=str(lines), status="ok", wall=wall,
-                    stats=name, args="--prefill")
+    def ok(self, kind, stage, files, lines, stats, wall=1.0):
+        """A run that exited 0 and left stats (an object, or the file's text)."""
+        path = self.dir / f"{kind}-{files}-{stage}.json"
+        path.write_text(stats if isinstance(stats, str) else json.dumps(stats))
+        run = bench.Run(kind, stage, files, lines, "ok", float(wall), "--prefill")
+        bench.load_stats(run, path)
+        self.results.add(run)
 
     def not_ok(self, kind, stage, files, lines, status, wall, message):
-        self.record(record="run", kind=kind, stage=stage, files=str(files), lines=str(lines), status=status,
-                    wall=str(wall), args="--prefill", message=message)
+        self.results.add(bench.Run(kind, stage, files, lines, status, float(wall), "--prefill", message))
 
     def cat(self, files, lines, fastest):
-        name = f"runs/cat-{files}x{lines}.json"
-        (self.dir / name).write_text(json.dumps({"results": [{"command": "cat", "mean": 1, "min": fastest}]}))
-        self.record(record="cat", files=str(files), lines=str(lines), status="ok", timing=name)
+        self.results.cats[files, lines] = files * lines / fastest
 
     def build(self, step, status, wall, message=""):
-        self.record(record="build", step=step, status=status, wall=wall, message=message)
+        self.results.builds[step] = (status, float(wall), message)
 
-    def run(self):
-        (self.dir / "bench.jsonl").write_text("\n".join(self.lines) + "\n")
-        self.md, self.svg = self.dir / "report.md", self.dir / "plot.svg"
-        code, self.errors = run_tool("bench_report.py", self.dir, self.md, self.svg)
-        return code
+    def run(self, tool=False):
+        """The report of the results, saved and read back: bench.py's own
+        functions (the plot needs matplotlib), or with tool the whole of
+        `bench.py --report`. Its exit code."""
+        bench.save(self.results, self.dir / "results.json")
+        self.md, self.svg, self.errors = self.dir / "report.md", self.dir / "plot.svg", ""
+        if tool:
+            code, self.errors = run_tool("bench.py", "--report", self.dir / "results.json", self.md, self.svg)
+            return code
+        results = bench.load(self.dir / "results.json")
+        self.md.write_text(bench.markdown(results, bench.check_targets(results), "plot.svg"))
+        return 0
 
     def report(self):
         return self.md.read_text()
@@ -100,8 +102,7 @@ def filled():
              "unavailable")
     r.ok("sweep", "stage3_coroutines", 10000, 1, stats("stage3_coroutines", 10000, 2e6, 5, 40))
     r.ok("sweep", "stage5_nonblocking", 10000, 1, stats("stage5_nonblocking", 10000, 1e6, 9, 120))
-    r.record(record="cat", files="10000", lines="1", status="failed",
-             message="found 3 input files in /tmp/x, expected 10000")
+    r.results.cats[10000, 1] = "failed: found 3 input files in /tmp/x, expected 10000"
     for stage, rate in (("stage1_threads", 1.5e6), ("stage2_mixed", 5e4), ("stage3_coroutines", 2e5)):
         r.ok("ref", stage, 5, 20000, stats(stage, 100000, rate, 6, 10))
     r.not_ok("ref", "stage5_nonblocking", 5, 20000, "timeout", 120, "no result within the limit of 120 s")
@@ -119,7 +120,7 @@ def filled():
     r.build("demo", "ok", "44.9")
     r.build("tsan1", "failed", "12.5", "ninja: build stopped: subcommand failed.")
     r.build("rebuild", "ok", "10")
-    r.record(record="step", seconds="42.5", name="tests/CMakeFiles/test_common.dir/test_asyncio.cpp.o")
+    r.results.slowest.append((42.5, "tests/CMakeFiles/test_common.dir/test_asyncio.cpp.o"))
     return r
 
 
@@ -232,8 +233,9 @@ class BenchReport(unittest.TestCase):
         # Exit 0 but confirm_merge false, and exit 0 without a stats file.
         r.ok("latency", "stage2_mixed", 100, 100, {"lines": 1, "seconds": 1, "lines_per_second": 1, "peak_threads": 1,
                                                    "peak_rss_mib": 1, "cpu_seconds": 1, "confirm_merge": False})
-        r.record(record="run", kind="idle", stage="stage2_mixed", files="1000", lines="0", status="ok", wall="1.0",
-                 stats="runs/missing.json", args="--hold 10")
+        missing = bench.Run("idle", "stage2_mixed", 1000, 0, "ok", 1.0, "--hold 10")
+        bench.load_stats(missing, r.dir / "missing.json")
+        r.results.add(missing)
         self.assertEqual(r.run(), 0, r.errors)
         report = r.report()
         self.assertEqual(self.line(section(report, "## Throughput"), "| 10,000 × 1 |"),
@@ -260,36 +262,57 @@ class BenchReport(unittest.TestCase):
 
     def test_bench_report_unreadable_results_are_one_line_and_nothing_is_written(self):
         r = filled()
-        r.record(record="run", kind="sweep", stage="stage1_threads", files="many", lines="10", status="ok",
-                 stats="x.json")
-        self.assertEqual(r.run(), 1)
-        self.assertRegex(r.errors, r'^bench_report: .*bench.jsonl: line 36: files is not a whole number: "many"\n$')
+        bench.save(r.results, r.dir / "results.json")
+        data = json.loads((r.dir / "results.json").read_text())
+        del data["runs"][3]["files"]
+        (r.dir / "results.json").write_text(json.dumps(data))
+        r.md, r.svg = r.dir / "report.md", r.dir / "plot.svg"
+        code, errors = run_tool("bench.py", "--report", r.dir / "results.json", r.md, r.svg)
+        self.assertEqual(code, 1)
+        self.assertRegex(errors, r"^bench: .*results.json: not the results of a bench \(TypeError: .*'files'.*\)\n$")
         self.assertFalse(r.md.exists() or r.svg.exists())
-        not_json = Results()
-        not_json.lines.append("run\tsweep\tstage1_threads")
-        self.assertEqual(not_json.run(), 1)
-        self.assertIn("bench.jsonl: line 7: not a JSON object", not_json.errors)
-        self.assertEqual(run_tool("bench_report.py", not_json.dir / "none", "a.md", "b.svg")[0], 1)
-        self.assertIn("none/bench.jsonl: No such file or directory",
-                      run_tool("bench_report.py", not_json.dir / "none", "a.md", "b.svg")[1])
-        self.assertEqual(run_tool("bench_report.py", "only-one")[0], 2)
+        (r.dir / "results.json").write_text("run\tsweep\tstage1_threads")
+        self.assertIn("results.json: not the results of a bench (JSONDecodeError",
+                      run_tool("bench.py", "--report", r.dir / "results.json", r.md, r.svg)[1])
+        code, errors = run_tool("bench.py", "--report", r.dir / "none.json", "a.md", "b.svg")
+        self.assertEqual((code, errors.strip()), (1, f"bench: {r.dir / 'none.json'}: No such file or directory"))
+        self.assertEqual(run_tool("bench.py", "--report", "only-one")[0], 2)
+        self.assertEqual(run_tool("bench.py", "--fast")[0], 2)
+
+    def test_bench_runs_a_program_under_a_time_limit_and_says_why_it_failed(self):
+        with tempfile.TemporaryDirectory() as scratch:
+            out, err = Path(scratch, "out"), Path(scratch, "err")
+            started = time.monotonic()
+            self.assertIsNone(bench.execute(["sleep", "30"], 0.2, out, err))  # None: it did not end in time
+            self.assertLess(time.monotonic() - started, 10)
+            self.assertEqual(bench.execute(["sh", "-c", "echo merged; echo '  first' >&2; echo 'stage9: error:  "
+                                            "disk full' >&2; echo >&2; exit 3"], 10, out, err), 3)
+            self.assertEqual((out.read_text(), bench.failure(err, 3)), ("merged\n", "stage9: error: disk full"))
+            self.assertEqual(bench.execute(["sh", "-c", "kill -KILL $$"], 10, out, err), -9)
+            self.assertEqual(bench.failure(err, -9), "killed by SIGKILL")
+            self.assertEqual(bench.failure(err, 2), "exit code 2, nothing on stderr")
+            # A run that exits 0 with figures that do not hold is failed, with the reason.
+            run = bench.Run("sweep", "stage1_threads", 1, 1, "ok", 1.0)
+            bench.load_stats(run, out)
+            self.assertEqual((run.status, run.stats), ("failed", {}))
+            self.assertIn("Expecting value", run.message)  # "merged" is not JSON
 
     def test_bench_report_numbers_as_people_read_them(self):
-        self.assertEqual([bench_report.rate(v) for v in (980, 98200, 1.5e6, 10e6, 123e6)],
+        self.assertEqual([bench.rate(v) for v in (980, 98200, 1.5e6, 10e6, 123e6)],
                          ["980", "98.2 k", "1.50 M", "10.0 M", "123 M"])
-        self.assertEqual([bench_report.percent(v) for v in (0.15, 0.1, 0.005)], ["15%", "10%", "0.5%"])
-        self.assertEqual([bench_report.ms(v) for v in (996, 100, 3)], ["996 ms", "100 ms", "3.0 ms"])
-        self.assertEqual(bench_report.shape(10000, 1), "10,000 × 1")
-        self.assertEqual(bench_report.cell("a|b\nc"), "a\\|b c")  # a cell must not break its table
+        self.assertEqual([bench.percent(v) for v in (0.15, 0.1, 0.005)], ["15%", "10%", "0.5%"])
+        self.assertEqual([bench.ms(v) for v in (996, 100, 3)], ["996 ms", "100 ms", "3.0 ms"])
+        self.assertEqual(bench.shape(10000, 1), "10,000 × 1")
+        self.assertEqual(bench.cell("a|b\nc"), "a\\|b c")  # a cell must not break its table
 
     @unittest.skipUnless(HAVE_MATPLOTLIB, "needs matplotlib")
     def test_picture_bench_report_a_line_per_stage_cat_and_a_key(self):
         r = filled()
-        self.assertEqual(r.run(), 0, r.errors)
+        self.assertEqual(r.run(tool=True), 0, r.errors)
         self.assertIn("![Lines per second and peak threads against the number of input files](plot.svg)", r.report())
         self_contained_svg(self, r.svg, ["stage1_threads", "stage5_nonblocking", "cat of the same files: the copy "
                                          "floor", "on the bottom edge: the run failed or timed out", "Test CPU"])
-        figure = bench_report.plot(bench_report.read_results(r.dir))
+        figure = bench.plot(bench.load(r.dir / "results.json"))
         throughput, threads, _ = figure.axes
         lines = {line.get_label(): line for line in throughput.get_lines() if not line.get_label().startswith("_")}
         self.assertEqual(list(lines), ["cat of the same files: the copy floor", "stage1_threads", "stage2_mixed",

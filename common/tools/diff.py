@@ -76,7 +76,7 @@ def page(out):
         if same:
             parts.append(f"<p class=\"same\">Unchanged: {' '.join(same)}</p>\n")
     toolkit.write_all({out: "".join(parts) + "</body></html>\n"})
-    print(f"==> wrote {out}", file=sys.stderr)
+    toolkit.say(f"wrote {out}")
 
 
 def terminal(a, b, side_by_side):

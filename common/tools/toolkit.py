@@ -1,12 +1,13 @@
-"""What the two Python tools share (bench_report.py, trace_picture.py): one
-way to fail, one way to write a result, and one set of colours.
+"""What the Python tools share (bench.py, trace_picture.py, diff.py): one way
+to fail, one way to write a result, one set of colours.
 
-Both are run with Debian's python3 and draw with its python3-matplotlib,
-which `./workshop bench` and `./workshop trace` install. Only the drawing
-needs it: the checks and the tables are plain Python, so the tests of
-everything but the pictures run without it.
+They run with Debian's python3; bench.py and trace_picture.py draw with its
+python3-matplotlib, which `./workshop bench` and `./workshop trace` install.
+Only the drawing needs it: the checks and the tables are plain Python, so the
+tests of everything but the pictures run without it.
 """
 import os
+import subprocess
 import sys
 import tempfile
 
@@ -62,6 +63,10 @@ def pyplot():
     return matplotlib.pyplot
 
 
+def say(text):
+    print(f"==> {text}", file=sys.stderr, flush=True)
+
+
 def run(name, usage, check_arguments, body):
     """Runs body(arguments): wrong arguments exit 2 with the usage, a Failure
     exits 1 with one line naming the file."""
@@ -76,3 +81,5 @@ def run(name, usage, check_arguments, body):
         os._exit(0)
     except (Failure, OSError) as error:
         sys.exit(f"{name}: {error}")
+    except subprocess.CalledProcessError as error:  # it said why on its own stderr
+        sys.exit(f"{name}: {' '.join(map(str, error.cmd))} failed (exit code {error.returncode})")

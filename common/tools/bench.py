@@ -1,36 +1,37 @@
-"""bench_report.py RESULTS_DIR OUT.md OUT.svg
+"""./workshop bench [--quick | --build-times | --report RESULTS.json OUT.md OUT.svg]
 
-Turns what `./workshop bench` collected into a Markdown report and a plot, and
-checks the benchmark's targets: PASS, MISS or SKIP, each with its reason. The
-script (bench.sh) only runs programs and writes down what happened; every
-judgement is made here. Missed targets do not change the exit code: they are
-the report's content.
+Times every stage, and the program beyond stage 5 where it is built, against
+cat and the targets; writes a Markdown report and a plot, with PASS, MISS or
+SKIP for each target and its reason. Missed targets do not change the exit
+code: they are the report's content.
 
-RESULTS_DIR/bench.jsonl has one JSON object per line, every value a string
-(numbers too, an empty one when missing); "record" says which kind it is:
-  info   key, value: the machine and the run (system, cpu, cores, date, command,
-         elapsed, binaries, total_lines, run_timeout, cat_method, build_method)
-  run    kind, stage, files, lines, status, wall, stats, args, message: one
-         program run. kind: sweep or ref (prefilled shapes), latency, idle, stall,
-         small, latency-polling and idle-polling (inotify off). lines: per file.
-         status: ok, failed, timeout or skipped. wall: seconds. stats: its --stats
-         file (common/program/stage_main.cpp), relative to RESULTS_DIR. message:
-         the last line of its stderr when it failed.
-  cat    files, lines, status, timing, message: cat over the same inputs; timing
-         is the JSON hyperfine exported
-  build  step, status, wall, message: step is clean, demo, tsan1 or rebuild
-  step   seconds, name: one of the slowest steps of the clean build
+  (nothing)      the full bench, under ten minutes: docs/bench.md and docs/bench.svg
+  --quick        a smaller one, under two minutes: build/bench/quick.md and quick.svg
+  --build-times  the builds alone (they do not fit in the bench's ten minutes), into
+                 build/bench/build-times/results.json; the next full bench reports them
+  --report       the report and the plot again from a bench's results.json
+
+Each run's stdout, stderr and --stats file stay in build/bench/<mode>/runs/,
+and everything measured in build/bench/<mode>/results.json. The programs run
+from build/default, or from BENCH_BUILD_DIR=DIR.
 """
+import dataclasses
 import json
-import math
 import os
+import platform
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import toolkit
 from toolkit import Failure
 
-USAGE = "usage: bench_report.py RESULTS_DIR OUT.md OUT.svg\n"
+USAGE = "usage: ./workshop bench [--quick | --build-times | --report RESULTS.json OUT.md OUT.svg]\n"
 
 # The targets. Lines per second of the book's Python version (Effective
 # Python, items 62 and 63) on the two shapes it was measured on:
@@ -82,6 +83,7 @@ class Run:
     args: str = ""
     message: str = ""
     stats: dict = field(default_factory=dict)
+    stats_file: str = ""  # where the run left its --stats
 
     def get(self, key):
         """A figure of its --stats, if it has it as a number."""
@@ -98,82 +100,40 @@ class Results:
     slowest: list = field(default_factory=list)  # (seconds, name)
     stages: list = field(default_factory=list)  # in the order they first appear
 
+    def add(self, run):
+        self.runs.append(run)
+        if run.stage not in self.stages:
+            self.stages.append(run.stage)
+        return run
 
-def read_results(directory):
-    path = Path(directory) / "bench.jsonl"
-    results = Results()
-    for number, line in enumerate(toolkit.read_text(path).splitlines(), 1):
-        if not line.strip():
-            continue
 
-        def fail(reason):
-            raise Failure(path, f"line {number}: {reason}")
+def save(results, path):
+    data = dataclasses.asdict(results)
+    data["cats"] = [[files, lines, cat] for (files, lines), cat in results.cats.items()]
+    toolkit.write_all({path: json.dumps(data, indent=1) + "\n"})
 
-        try:
-            fields = json.loads(line)
-        except ValueError as error:
-            fail(f"not a JSON object: {error}")
-        if not isinstance(fields, dict):
-            fail("not a JSON object")
-        for key, value in fields.items():
-            if not isinstance(value, str):
-                fail(f'"{key}" is not a string')
-        get = lambda key: fields.get(key, "")  # noqa: E731
 
-        def count(key):
-            if not get(key).isdigit():
-                fail(f'{key} is not a whole number: "{get(key)}"')
-            return int(get(key))
-
-        def seconds(key):
-            try:
-                value = float(get(key) or 0)
-            except ValueError:
-                value = -1
-            if not math.isfinite(value) or value < 0:
-                fail(f'not a number of seconds: "{get(key)}"')
-            return value
-
-        def status():
-            if get("status") not in ("ok", "failed", "timeout", "skipped"):
-                fail(f'unknown status "{get("status")}" (expected ok, failed, timeout or skipped)')
-            return get("status")
-
-        record = get("record")
-        if record == "info":
-            results.info[get("key")] = get("value")
-        elif record == "run":
-            run = Run(get("kind"), get("stage"), count("files"), count("lines"), status(), seconds("wall"),
-                      get("args"), get("message"))
-            if run.status == "ok":
-                load_stats(run, Path(directory) / get("stats") if get("stats") else None)
-            results.runs.append(run)
-            if run.stage not in results.stages:
-                results.stages.append(run.stage)
-        elif record == "cat":
-            results.cats[count("files"), count("lines")] = cat_rate(
-                Path(directory) / get("timing"), count("files") * count("lines"), status(), seconds("wall"),
-                get("message"))
-        elif record == "build":
-            results.builds[get("step")] = (status(), seconds("wall"), get("message"))
-        elif record == "step":
-            results.slowest.append((seconds("seconds"), get("name")))
-        else:
-            fail(f'unknown record "{record}" (expected info, run, cat, build or step)')
-    return results
+def load(path):
+    try:
+        data = json.loads(toolkit.read_text(path))
+        return Results(data["info"], [Run(**run) for run in data["runs"]], {(f, n): cat for f, n, cat in data["cats"]},
+                       {step: tuple(b) for step, b in data["builds"].items()}, [tuple(s) for s in data["slowest"]],
+                       data["stages"])
+    except (ValueError, LookupError, TypeError) as error:
+        raise Failure(path, f"not the results of a bench ({type(error).__name__}: {error})") from None
 
 
 def load_stats(run, path):
     """A run that exited 0 but left no usable figures is reported as failed,
     with the reason, rather than stopping the whole report."""
     try:
-        run.stats = json.loads(toolkit.read_text(path)) if path else None
+        run.stats = json.loads(toolkit.read_text(path))
     except (Failure, ValueError) as error:
         run.stats = None
         run.message = str(error)
     if not isinstance(run.stats, dict):
         run.status, run.stats = "failed", {}
-        run.message = run.message or f"no --stats file {path or ''}".strip()
+        run.message = run.message or f"no --stats file {path}"
         return
     for key in ("lines", "seconds", "lines_per_second", "peak_threads", "peak_rss_mib", "cpu_seconds"):
         if run.get(key) is None:
@@ -183,17 +143,326 @@ def load_stats(run, path):
         run.status, run.message = "failed", "confirm_merge did not pass" + (f": {run.message}" if run.message else "")
 
 
-def cat_rate(path, lines, status, wall, message):
-    """cat's rate from the fastest of hyperfine's runs, or the outcome's text."""
-    if status != "ok":
-        return outcome(status, wall, message)
+# Running the programs.
+SEED = 62  # every stage merges the same lines
+INTERVAL = 0.01  # the throughput runs' tails look often where inotify is off
+NO_INOTIFY = "TAIL_MERGE_NO_INOTIFY"  # a kind ending in -polling runs with it set
+
+
+def execute(command, limit, out, err=None, cwd=None, env=None):
+    """Runs command with its output in the file out (and err, else out too): its
+    exit code (minus the signal's number if one ended it), or None if it had not
+    ended within limit seconds. Then SIGTERM, and SIGKILL 5 s later."""
+    with open(out, "w") as stdout, open(err or os.devnull, "w") as stderr:
+        process = subprocess.Popen(list(map(str, command)), stdout=stdout, stderr=stderr if err else stdout, cwd=cwd,
+                                   env=env)
+        try:
+            return process.wait(max(limit, 0))
+        except subprocess.TimeoutExpired:
+            process.terminate()
+            try:
+                process.wait(5)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+            return None
+
+
+def failure(err, code):
+    """Why a process failed, in one line: the last line of its stderr, or how it ended."""
     try:
-        fastest = json.loads(toolkit.read_text(path))["results"][0]["min"]
-        if isinstance(fastest, (int, float)) and fastest > 0:
-            return lines / fastest
-    except (Failure, ValueError, LookupError, TypeError):
-        pass
-    return f"failed: {path}: no results[0].min, the fastest run, as hyperfine exports it"
+        lines = [" ".join(line.split()) for line in Path(err).read_text(errors="replace").splitlines() if line.strip()]
+    except OSError:
+        lines = []
+    if lines:
+        return lines[-1][:300]
+    return f"killed by {signal.Signals(-code).name}" if code < 0 else f"exit code {code}, nothing on stderr"
+
+
+def proc_status(pid):
+    """/proc/PID/status as {name: its first word}; {} once the process is gone."""
+    try:
+        lines = Path(f"/proc/{pid}/status").read_text().splitlines()
+    except OSError:
+        return {}
+    return {name: value.split()[0] for name, _, value in (line.partition(":") for line in lines) if value.split()}
+
+
+def cpu_seconds(pid):
+    """The CPU time (user and system) the process has used, from /proc/PID/stat."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime and stime
+
+
+class Bench:
+    """Runs programs one after another within a time budget, and writes down
+    in self.results what happened, and why when it went wrong."""
+
+    def __init__(self, binaries, directory, budget, timeout):
+        self.binaries, self.dir, self.budget, self.timeout = Path(binaries), Path(directory), budget, timeout
+        self.start, self.results = time.monotonic(), Results()
+        shutil.rmtree(self.dir, ignore_errors=True)
+        (self.dir / "runs").mkdir(parents=True)
+
+    def left(self):
+        return self.budget - (time.monotonic() - self.start)
+
+    def progress(self, text):
+        print("==> [{}:{:02d}] {}".format(*divmod(int(time.monotonic() - self.start), 60), text), file=sys.stderr,
+              flush=True)
+
+    def binary(self, program):  # stage5_io_uring is beyond/io_uring/'s
+        return self.binaries / ("beyond/io_uring" if program == "stage5_io_uring" else program) / program
+
+    def used_up(self, run, needed=0):
+        """Records run as skipped if less than needed seconds are left."""
+        if self.left() > needed:
+            return False
+        run.message = f"the bench's time budget of {self.budget} s was used up"
+        self.results.add(run)
+        return True
+
+    def finish(self, run, code, limit, err):
+        """The run's outcome from its exit code; its figures from its --stats file."""
+        if code is None:
+            run.status, run.message = "timeout", f"no result within the limit of {limit:.0f} s"
+        elif code != 0:
+            run.status, run.message = "failed", failure(err, code)
+        else:
+            run.status = "ok"
+            if not run.stats:
+                load_stats(run, run.stats_file)
+        if run.status != "ok":
+            print(f"    {run.status} after {run.wall:.1f} s: {run.message}", file=sys.stderr)
+        return self.results.add(run)
+
+    def run(self, kind, stage, files, lines, *options, inputs=None, interval=INTERVAL):
+        """One run of a program, under the time limit. With inputs, the inputs
+        are written to that directory (--inputs-dir) and stay."""
+        env = dict(os.environ, **{NO_INOTIFY: "1"}) if kind.endswith("-polling") else None
+        arguments = ["--files", files, "--lines", lines, "--seed", SEED, "--interval", interval, *options]
+        run = Run(kind, stage, files, lines, "skipped", 0, (f"{NO_INOTIFY}=1 STAGE " if env else "") +
+                  " ".join(map(str, arguments)) + (" --inputs-dir DIR" if inputs else ""))
+        if self.used_up(run):
+            return run
+        name = self.dir / "runs" / f"{kind}-{files}x{lines}-{stage}"
+        run.stats_file, limit = f"{name}.json", min(self.left(), self.timeout)
+        self.progress(f"{kind}: {stage}, {files} files x {lines} lines")
+        start = time.monotonic()
+        code = execute([self.binary(stage), *arguments, *(["--inputs-dir", inputs] if inputs else []), "--stats",
+                        run.stats_file], limit, f"{name}.out", f"{name}.err", env=env)
+        run.wall = time.monotonic() - start
+        return self.finish(run, code, limit, f"{name}.err")
+
+    def small(self, stage, files, lines):
+        """A whole small prefilled run, start-up and confirm_merge included,
+        timed by hyperfine: the mean of 20 runs after 3 warm-ups."""
+        arguments = f"--files {files} --lines {lines} --seed {SEED} --prefill"
+        run = Run("small", stage, files, lines, "skipped", 0, f"{arguments} (hyperfine -N --warmup 3 --runs 20, the mean)")
+        if self.used_up(run, 10):
+            return run
+        name = self.dir / "runs" / f"small-{files}x{lines}-{stage}"
+        run.stats_file, limit = f"{name}.json", self.left()
+        self.progress(f"small: {stage}, {files} files x {lines} lines, timed by hyperfine")
+        start = time.monotonic()
+        code = execute(["hyperfine", "-N", "--warmup", 3, "--runs", 20, "--export-json", f"{name}.hyperfine.json",
+                        f"{self.binary(stage)} {arguments} --stats {run.stats_file}"], limit, f"{name}.out", f"{name}.err")
+        run.wall = time.monotonic() - start
+        if code == 0:
+            run.wall = json.loads(Path(f"{name}.hyperfine.json").read_text())["results"][0]["mean"]
+        return self.finish(run, code, limit, f"{name}.err")
+
+    def idle(self, kind, stage, files, seconds):
+        """The program following `files` empty files that nobody writes to (at
+        the default --interval), once it has started: the CPU time the whole
+        process used in `seconds`. Start-up is left out: 1,000 tail threads take
+        a while to start on a small machine, and idle is what comes after. It
+        passes when it then ends on SIGINT with exit code 0 and an empty output."""
+        env = dict(os.environ, **{NO_INOTIFY: "1"}) if kind.endswith("-polling") else None
+        run = Run(kind, stage, files, 0, "skipped", 0, (f"{NO_INOTIFY}=1 STAGE " if env else "") +
+                  "--follow FILE... --output FILE")
+        if self.used_up(run, seconds + 10):
+            return run
+        self.progress(f"{kind}: {stage} following {files} idle files")
+        name = self.dir / "runs" / f"{kind}-{files}x0-{stage}"
+        with tempfile.TemporaryDirectory(prefix="tail-merge-") as scratch, open(f"{name}.out", "w") as out, \
+                open(f"{name}.err", "w") as err:
+            inputs, merged = [Path(scratch, str(i)) for i in range(files)], Path(scratch, "merged")
+            for path in inputs:
+                path.touch()
+            start = time.monotonic()
+            process = subprocess.Popen([self.binary(stage), "--follow", *inputs, "--output", merged], stdout=out,
+                                       stderr=err, env=env)
+            # Started: SIGINT is taken (caught, or blocked for the thread that
+            # waits for it); then two seconds for the tails to start.
+            while process.poll() is None and time.monotonic() < start + 30 and not any(
+                    int(proc_status(process.pid).get(mask, "0"), 16) & 2 for mask in ("SigCgt", "SigBlk")):
+                time.sleep(0.05)
+            time.sleep(2)
+            before, at = cpu_seconds(process.pid), time.monotonic()
+            time.sleep(seconds)
+            cpu, held, status = cpu_seconds(process.pid) - before, time.monotonic() - at, proc_status(process.pid)
+            process.send_signal(signal.SIGINT)
+            try:
+                code = process.wait(self.timeout)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+                code = None
+            run.wall = time.monotonic() - start
+            run.stats = {"lines": 0, "seconds": held, "lines_per_second": 0, "peak_threads": int(status.get("Threads", 0)),
+                         "peak_rss_mib": int(status.get("VmHWM", 0)) / 1024, "cpu_seconds": cpu,
+                         "confirm_merge": not merged.exists() or merged.stat().st_size == 0}
+        if code == 0 and not run.stats["confirm_merge"]:
+            Path(f"{name}.err").write_text("confirm_merge did not pass: lines in the output of idle inputs\n")
+            code = 1
+        return self.finish(run, code, self.timeout, f"{name}.err")
+
+    def cat(self, directory, files, lines):
+        """cat of the inputs into one file beside them, the floor any merge of
+        the same files has: its rate in the fastest of five runs after a warm-up,
+        timed by hyperfine (which takes off its shell's start-up); else why not."""
+        found = len(list(Path(directory).glob("[0-9]*")))
+        if found != files:
+            return f"failed: found {found} input files in {directory}, expected {files}"
+        self.progress(f"cat: {files} files x {lines} lines")
+        name = self.dir / "runs" / f"cat-{files}x{lines}"
+        code = execute(["hyperfine", "--runs", 5, "--warmup", 1, "--style", "none", "--export-json", f"{name}.json",
+                        f"cat {directory}/[0-9]* > {directory}/cat.out"], self.timeout, os.devnull, f"{name}.err")
+        if code != 0:
+            return f"failed: {failure(f'{name}.err', code if code else 1)}"
+        return files * lines / json.loads(Path(f"{name}.json").read_text())["results"][0]["min"]
+
+    def shape(self, kind, files, lines, programs):
+        """Each program on the same prefilled inputs, each in a new directory;
+        the first good run's inputs are timed with cat."""
+        cat = "skipped: no program produced the inputs"
+        for stage in programs:
+            with tempfile.TemporaryDirectory(prefix="tail-merge-") as inputs:
+                if self.run(kind, stage, files, lines, "--prefill", inputs=inputs).status == "ok" and \
+                        isinstance(cat, str) and cat.startswith("skipped"):
+                    cat = self.cat(inputs, files, lines)
+        self.results.cats[files, lines] = cat
+
+    def build(self, step, command, cwd=None):
+        """Times one build command within the time left; whether it succeeded."""
+        if self.left() <= 10:
+            self.results.builds[step] = ("skipped", 0, f"the time budget of {self.budget} s was used up")
+            return False
+        self.progress(f"build time: {step}: {' '.join(map(str, command))}" + (f" in {cwd}" if cwd else ""))
+        log, start = self.dir / f"{step}.log", time.monotonic()
+        code = execute(command, self.left(), log, cwd=cwd)
+        wall, status = time.monotonic() - start, "ok" if code == 0 else "failed" if code else "timeout"
+        first = [line for line in log.read_text(errors="replace").splitlines() if "rror" in line or "FAILED" in line]
+        self.results.builds[step] = (status, wall, "" if code == 0 else " ".join((first or [""])[0].split())[:300])
+        return code == 0
+
+
+def build_times(directory):
+    """What a participant waits for: from a copy of the project's tracked
+    files with no build directory (the packages installed), `./workshop demo`,
+    then `./workshop test tsan 1` in it; then a clean build of every target in
+    a new directory, and a rebuild after touching one stage's source."""
+    bench, fresh, scratch = Bench("build/default", directory, 1800, 1800), Path("build/bench-fresh"), "build/bench-build"
+    bench.results.info["build_method"] = (
+        f"Timed by `./workshop bench --build-times` on {time.strftime('%Y-%m-%d %H:%M %Z')}, alone on the machine, on "
+        f"its {os.cpu_count()} cores with Ninja. The first two from a copy of the project's tracked files with no build "
+        "directory (`./workshop demo`, then `./workshop test tsan 1` in it, each timed to its exit). The clean build: "
+        f"`cmake --preset default -B {scratch}` in a new directory, then `cmake --build {scratch}` timed; the rebuild "
+        f"is `cmake --build {scratch}` after `touch stage3_coroutines/tail_merge.cpp`.")
+    shutil.rmtree(fresh, ignore_errors=True)
+    tracked = subprocess.run(["git", "ls-files", "-z"], capture_output=True, check=True, text=True).stdout
+    for name in filter(None, tracked.split("\0")):
+        (fresh / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(name, fresh / name)
+    bench.build("demo", ["./workshop", "demo"], cwd=fresh)
+    bench.build("tsan1", ["./workshop", "test", "tsan", "1"], cwd=fresh)
+    shutil.rmtree(fresh)
+    shutil.rmtree(scratch, ignore_errors=True)
+    if not bench.build("configure", ["cmake", "--preset", "default", "-B", scratch]):
+        bench.results.builds["clean"] = bench.results.builds.pop("configure")
+    else:
+        del bench.results.builds["configure"]
+        if bench.build("clean", ["cmake", "--build", scratch]):
+            steps = [line.split("\t") for line in Path(scratch, ".ninja_log").read_text().splitlines()[1:]]
+            bench.results.slowest = sorted(((int(s[1]) - int(s[0])) / 1000, s[3]) for s in steps)[::-1][:10]
+            Path("stage3_coroutines/tail_merge.cpp").touch()
+            bench.build("rebuild", ["cmake", "--build", scratch])
+    bench.results.builds.setdefault("rebuild", ("skipped", 0, "the clean build did not finish"))
+    for step, (status, wall, message) in bench.results.builds.items():
+        print(f"{step}: {status}, {wall:.1f} s {message}")
+    save(bench.results, Path(directory) / "results.json")
+    toolkit.say(f"wrote {directory}/results.json; the next ./workshop bench reports it")
+
+
+def system_info(binaries):
+    cpu = [line.split(":", 1)[1].strip() for line in toolkit.read_text("/proc/cpuinfo").splitlines()
+           if line.startswith("model name")]
+    cache = dict(line.split("=", 1) for line in toolkit.read_text(binaries / "CMakeCache.txt").splitlines()
+                 if "=" in line and not line.startswith(("#", "//")))
+    compiler = subprocess.run([cache.get("CMAKE_CXX_COMPILER:FILEPATH", "c++"), "--version"], capture_output=True,
+                              text=True).stdout.partition("\n")[0]
+    uname = platform.uname()
+    return {"system": f"{uname.system} {uname.release} {uname.machine}", "cpu": (cpu or ["unknown"])[0],
+            "cores": str(os.cpu_count()), "date": time.strftime("%Y-%m-%d %H:%M %Z"),
+            "binaries": f"{binaries} ({cache.get('CMAKE_BUILD_TYPE:STRING', '?')}, {compiler})"}
+
+
+def bench(quick):
+    binaries = Path(os.environ.get("BENCH_BUILD_DIR", "build/default"))
+    if "BENCH_BUILD_DIR" in os.environ:
+        if not (binaries / "CMakeCache.txt").exists():
+            subprocess.run(["cmake", "--preset", "default", "-B", binaries], check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(["cmake", "--build", binaries], check=True)
+    else:
+        subprocess.run(["./workshop", "build"], check=True)
+    if quick:
+        total, counts, hold, out = 100000, (1, 10, 100, 1000), 1, Path("build/bench/quick")
+        bench = Bench(binaries, out, 100, 20)
+    else:
+        total, counts, hold, out = 1000000, (1, 10, 100, 1000, 10000), 5, Path("docs/bench")
+        bench = Bench(binaries, "build/bench/full", 570, 120)
+    stages = ["stage1_threads", "stage2_mixed", "stage3_coroutines", "stage4_bottom_up", "stage5_nonblocking"]
+    programs = stages + ["stage5_io_uring"] * bench.binary("stage5_io_uring").exists()  # built where liburing is
+    bench.results.info.update(system_info(binaries), command="./workshop bench" + " --quick" * quick,
+                              total_lines=str(total), run_timeout=str(bench.timeout), cat_method=(
+        "`hyperfine --runs 5 --warmup 1 'cat DIR/[0-9]* > DIR/cat.out'` on the inputs of the shape's first good run; "
+        "the fastest of the five (hyperfine takes off the time its shell needs to start)."))
+    for files in counts:
+        bench.shape("sweep", files, total // files, stages)
+    # The shapes the book's Python was measured on, with the io_uring program beside stage 5.
+    for files, lines in PYTHON_SHAPES:
+        if files * lines != total or files not in counts:
+            bench.shape("ref", files, lines, programs)
+    # Live writers at the default --interval: with inotify, and with it off
+    # (polling, as before the tails waited for inotify).
+    for kind in ("latency", "latency-polling"):
+        for stage in programs:
+            bench.run(kind, stage, 100, 50, "--write-interval", 0.05, interval=0.1)
+    for kind in ("idle",) if quick else ("idle", "idle-polling"):
+        for stage in programs:
+            bench.idle(kind, stage, 1000, hold)
+    for stage in programs:
+        bench.small(stage, 5, 4000)
+    for stage in programs:
+        bench.run("stall", stage, 2, 5, "--prefill", "--slow-write", 100, "--debug")
+    times = Path("build/bench/build-times/results.json")
+    if not quick and times.exists():  # timed alone by ./workshop bench --build-times
+        timed = load(times)
+        bench.results.builds, bench.results.slowest = timed.builds, timed.slowest
+        bench.results.info["build_method"] = timed.info["build_method"]
+    for step in BUILD_STEPS:
+        bench.results.builds.setdefault(step, ("skipped", 0, "not in --quick" if quick else
+                                               "not timed: ./workshop bench --build-times times them"))
+    bench.results.info["elapsed"] = str(round(time.monotonic() - bench.start))
+    save(bench.results, bench.dir / "results.json")
+    report(bench.results, f"{out}.md", f"{out}.svg")
+    print(toolkit.read_text(f"{out}.md"))
+    toolkit.say(f"wrote {out}.md and {out}.svg in {bench.results.info['elapsed']} s; every run's figures, stdout and "
+                f"stderr are in {bench.dir}/runs")
 
 
 # Numbers as people read them.
@@ -534,12 +803,22 @@ def plot(results):
     return figure
 
 
+def report(results, markdown_path, picture_path):
+    link = os.path.relpath(os.path.abspath(picture_path), os.path.dirname(os.path.abspath(markdown_path)))
+    toolkit.write_all({markdown_path: markdown(results, check_targets(results), link), picture_path: plot(results)})
+
+
 def main(arguments):
-    directory, report, picture = arguments
-    results = read_results(directory)
-    link = os.path.relpath(os.path.abspath(picture), os.path.dirname(os.path.abspath(report)))
-    toolkit.write_all({report: markdown(results, check_targets(results), link), picture: plot(results)})
+    if arguments[:1] == ["--report"]:
+        report(load(arguments[1]), arguments[2], arguments[3])
+        return
+    os.chdir(Path(__file__).resolve().parents[2])
+    if arguments == ["--build-times"]:
+        build_times("build/bench/build-times")
+    else:
+        bench(quick=arguments == ["--quick"])
 
 
 if __name__ == "__main__":
-    toolkit.run("bench_report", USAGE, lambda a: None if len(a) == 3 else "", main)
+    toolkit.run("bench", USAGE, lambda a: None if a in ([], ["--quick"], ["--build-times"]) or (
+        len(a) == 4 and a[0] == "--report") else "", main)
