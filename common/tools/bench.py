@@ -1,19 +1,8 @@
-"""./workshop bench [--quick | --build-times | --report RESULTS.json OUT.md OUT.svg]
-
-Times every stage, and the program beyond stage 5 where it is built, against
-cat and the targets; writes a Markdown report and a plot, with PASS, MISS or
-SKIP for each target and its reason. Missed targets do not change the exit
-code: they are the report's content.
-
-  (nothing)      the full bench, under ten minutes: docs/bench.md and docs/bench.svg
-  --quick        a smaller one, under two minutes: build/bench/quick.md and quick.svg
-  --build-times  the builds alone (they do not fit in the bench's ten minutes), into
-                 build/bench/build-times/results.json; the next full bench reports them
-  --report       the report and the plot again from a bench's results.json
-
-Each run's stdout, stderr and --stats file stay in build/bench/<mode>/runs/,
-and everything measured in build/bench/<mode>/results.json. The programs run
-from build/default, or from BENCH_BUILD_DIR=DIR.
+"""./workshop bench: times every program against cat and the targets (the
+workshop's help lists the modes), and writes a Markdown report and a plot with
+PASS, MISS or SKIP for each target and its reason. Missed targets do not change
+the exit code: they are the report's content. Each run's stdout, stderr and
+--stats stay in build/bench/<mode>/runs/, all figures in .../results.json.
 """
 import dataclasses
 import json

@@ -1,27 +1,12 @@
 #!/usr/bin/env bash
-# Practice mode: a participant does a migration step, and the stage's own
-# tests say when it is right.
-#
-#   practice.sh exercise N [--force]  a practice copy of stage N (2-5) in practice/<stage>/
-#   practice.sh check N [--watch | --reference]
-#                                     the stage's tests against the practice copy
-#   practice.sh hint N                one hint more for the first claim that fails
-#   practice.sh reset N               start over (the old copy is kept as tail_merge.cpp.previous)
-#   practice.sh diff N                the practice copy against the reference
-#
-# The starting copy is the previous step's tail_merge.cpp (stage 1's for
-# stage 4, stage 3's for stage 5), with the step's TODO list at the top and,
-# at the end, stubs for the functions the step adds (tests/practice/<stage>.todo
-# and .stubs). The step's hints, three per claim, are in
-# tests/practice/<stage>.hints; the practice copy's directory keeps the first
-# claim that failed at the last check (.failing) and the hints shown (.hints).
-# `check` copies the copy into the build directory, where the target
-# practice_check_<stage> links it with the stage's tests (tests/CMakeLists.txt).
-#
-# PRACTICE_DIR=DIR keeps the practice copies in DIR instead of practice/
-# (the checker's own tests use that); PRESET=NAME builds with that preset
-# in build/NAME, and BUILD_DIR=DIR in DIR, a build directory already
-# configured (the checker's own tests pass theirs, whatever its name).
+# Practice mode (./workshop exercise, check, hint, reset, diff --mine; the
+# workshop's help says what each does). A practice copy starts as the previous
+# step's tail_merge.cpp with tests/practice/<stage>.todo at its top and .stubs
+# at its end; `check` links it with the stage's tests (practice_check_<stage>,
+# tests/CMakeLists.txt), and `hint` reads tests/practice/<stage>.hints. The
+# copy's directory keeps the first claim that failed (.failing) and the hints
+# shown (.hints). PRACTICE_DIR=DIR keeps the copies in DIR, not practice/;
+# PRESET=NAME builds in build/NAME, BUILD_DIR=DIR in DIR, already configured.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source common/tools/workshop_lib.sh

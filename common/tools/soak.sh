@@ -1,15 +1,10 @@
 #!/usr/bin/env bash
-# ./workshop soak [minutes]: random runs of every stage and of stage5_io_uring
-# (beyond/io_uring/), each checked, until the time is up. Half of them are
-# ordinary runs: live writers, prefilled inputs, and following two files
-# through a log rotation until SIGINT or SIGTERM. The other half are faults: a
-# simulated run stopped by SIGINT, SIGTERM or SIGHUP at a random moment (it
-# must exit 128 + the signal with confirm_merge OK, its output holding exactly
-# the lines it reports, and no temporary directory left), a disk that fills up
-# under a follow run or a simulated one, and an input replaced by a directory
-# while followed. The follow and disk cases are the stage's own tests
-# (tests/test_follow.cpp), which check every merged line. Prints runs, faults,
-# lines and failures.
+# ./workshop soak [minutes]: random checked runs of every program until the
+# time is up. Half are ordinary (live writers, prefilled, following through a
+# rotation); half are faults: a run stopped by SIGINT, SIGTERM or SIGHUP at a
+# random moment (exit 128 + the signal, confirm_merge OK, the output holding
+# exactly the lines reported, no temporary directory left), a full disk, an
+# input that fails mid-run (the stage's own follow tests, which check each line).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source common/tools/workshop_lib.sh

@@ -1,11 +1,7 @@
-"""trace_picture.py OUTPUT.svg TRACE.json [TRACE.json ...]
-
-Draws the traces the stages write with --trace (common/instrument/trace.hpp,
-Chrome's Trace Event Format) as one picture, so the stages can be compared
-without a trace viewer: one chart per trace in the order given, one lane per
-named thread in tid order, every chart on the same time axis, one key. The
-format of OUTPUT (svg or png) is its extension. On an error it prints one line
-naming the file and exits 1, leaving no OUTPUT behind; wrong arguments exit 2.
+"""trace_picture.py OUTPUT.svg TRACE.json...: the traces the stages write with
+--trace (Chrome's Trace Event Format) as one picture: a chart per trace, a lane
+per named thread in tid order, one time axis, one key. OUTPUT's extension (svg,
+png) is its format. Bad input: one line naming the file, exit 1, no OUTPUT.
 """
 import json
 from dataclasses import dataclass, field
