@@ -1,0 +1,140 @@
+"""./workshop mutants [--ci] [--list] [NAME...]: does the suite catch bugs?
+
+Each mutant of catalogue.py is one plausible bug, given as a snippet of a file
+and what it becomes, so it survives moves and edits of the code around it. The
+harness applies them one at a time to a copy of the project's tracked files
+(build/mutants/src; the working tree is never touched), rebuilds that copy
+incrementally, and runs the labels that should catch the bug. A mutant is
+killed when a test fails (the first such test is named) and survives when all
+pass. A mutant marked equivalent is not run: its reason says why no test can
+tell it from the original.
+
+  --ci     only the mutants marked for CI (about ten minutes on two cores)
+  --list   the catalogue, without running anything
+  NAME...  only the mutants whose name contains one of these
+
+The whole catalogue writes its score to docs/mutants.md. The exit code is 1
+if a mutant survived, did not apply or did not build.
+"""
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "common" / "tools"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import toolkit  # noqa: E402
+from catalogue import MUTANTS  # noqa: E402
+
+COPY = Path("build/mutants/src")
+USAGE = "usage: ./workshop mutants [--ci] [--list] [NAME...]\n"
+
+
+def sync_copy():
+    """The tracked files, as they are now, in COPY; a file that did not change
+    keeps its time, so the copy's build stays incremental."""
+    tracked = subprocess.run(["git", "ls-files", "-z"], capture_output=True, check=True, text=True).stdout
+    for name in filter(None, tracked.split("\0")):
+        source, copy = Path(name), COPY / name
+        if source.is_file() and (not copy.is_file() or copy.read_bytes() != source.read_bytes()):
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, copy)
+
+
+def build(log):
+    """Builds the copy (configured with the default preset): whether it built."""
+    with open(log, "w") as out:
+        if not (COPY / "build/default/CMakeCache.txt").exists():
+            subprocess.run(["cmake", "--preset", "default"], cwd=COPY, stdout=out, stderr=out, check=True)
+        return subprocess.run(["cmake", "--build", "--preset", "default"], cwd=COPY, stdout=out,
+                              stderr=out).returncode == 0
+
+
+def first_failure(output):
+    """The first test ctest reports as failed, or a line saying why ctest stopped."""
+    failed = re.findall(r"^\s*\d+ - (.*) \((?:Failed|Timeout|SEGFAULT|Subprocess aborted|Exception|[A-Za-z ]+)\)$",
+                        output, re.M)
+    return failed[0] if failed else (output.strip().splitlines() or ["ctest failed"])[-1]
+
+
+def try_mutant(mutant, logs):
+    """Applies mutant to the copy, builds and tests it, and puts the file back:
+    ("killed", test), ("survived", labels), or ("error", why)."""
+    path = COPY / mutant.file
+    original = (ROOT / mutant.file).read_text()
+    if original.count(mutant.find) != 1:
+        return "error", (f"its snippet is in {mutant.file} {original.count(mutant.find)} times, not once: the "
+                         "catalogue needs updating")
+    path.write_text(original.replace(mutant.find, mutant.replace))
+    try:
+        if not build(logs / f"{mutant.slug}.build.log"):
+            return "error", f"it does not build ({logs / f'{mutant.slug}.build.log'}): fix its replacement"
+        labels = "|".join(mutant.labels)
+        done = subprocess.run(["ctest", "--preset", "default", "-j", str(os.cpu_count() or 2), "-L", f"^({labels})$",
+                               "--stop-on-failure", "--output-on-failure"], cwd=COPY, capture_output=True, text=True)
+        (logs / f"{mutant.slug}.ctest.log").write_text(done.stdout + done.stderr)
+        if done.returncode == 0:
+            return "survived", f"every test labelled {', '.join(mutant.labels)} passed"
+        return "killed", first_failure(done.stdout)
+    finally:
+        path.write_text(original)
+
+
+def report(results, seconds):
+    run = [r for r in results if r[1] != "equivalent"]
+    killed = sum(1 for _, outcome, _ in run if outcome == "killed")
+    lines = ["# Mutation testing\n\n", f"`./workshop mutants` on {time.strftime('%Y-%m-%d')}: {killed} of {len(run)} "
+             f"mutants killed ({killed / max(len(run), 1):.0%}), {len(results) - len(run)} equivalent, in "
+             f"{seconds / 60:.0f} min. Each mutant is one plausible bug from tests/mutants/catalogue.py, applied "
+             "alone to a copy of the project; the tests of its labels run against it.\n\n",
+             "| mutant | file | outcome |\n|---|---|---|\n"]
+    for mutant, outcome, detail in results:
+        lines.append(f"| {mutant.name} | `{mutant.file}` | {outcome}: {detail.replace('|', '/')} |\n")
+    return "".join(lines)
+
+
+def main(arguments):
+    os.chdir(ROOT)
+    names = [a for a in arguments if not a.startswith("--")]
+    chosen = [m for m in MUTANTS if (not names or any(n in m.name for n in names)) and
+              ("--ci" not in arguments or m.ci)]
+    if "--list" in arguments:
+        for m in chosen:
+            print(f"{m.name}  [{m.file}; {', '.join(m.labels)}{'; ci' if m.ci else ''}]" +
+                  (f"  equivalent: {m.equivalent}" if m.equivalent else ""))
+        return
+    if not chosen:
+        raise toolkit.Failure("mutants", f"no mutant's name contains {' or '.join(names)} (--list shows them)")
+    start, logs = time.monotonic(), Path("build/mutants/logs")
+    logs.mkdir(parents=True, exist_ok=True)
+    toolkit.say(f"copying the project to {COPY} and building it")
+    sync_copy()
+    if not build(logs / "original.build.log"):
+        raise toolkit.Failure(logs / "original.build.log", "the project itself does not build")
+    results = []
+    for number, mutant in enumerate(chosen, 1):
+        if mutant.equivalent:
+            results.append((mutant, "equivalent", mutant.equivalent))
+            continue
+        toolkit.say(f"[{number}/{len(chosen)}] {mutant.name}")
+        outcome, detail = try_mutant(mutant, logs)
+        results.append((mutant, outcome, detail))
+        print(f"    {outcome.upper()}: {detail}", flush=True)
+    text = report(results, time.monotonic() - start)
+    toolkit.write_all({"build/mutants/report.md": text, **({"docs/mutants.md": text} if len(chosen) == len(MUTANTS)
+                                                          else {})})
+    bad = [r for r in results if r[1] in ("survived", "error")]
+    run = [r for r in results if r[1] != "equivalent"]
+    print(f"mutants: {len(run) - len(bad)} of {len(run)} killed, {len(results) - len(run)} equivalent"
+          + (f"; not killed: {', '.join(m.name for m, _, _ in bad)}" if bad else ""))
+    if bad:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    toolkit.run("mutants", USAGE, lambda arguments: next((f"unknown option {a}" for a in arguments if a.startswith(
+        "--") and a not in ("--ci", "--list")), None), main)
