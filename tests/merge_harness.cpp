@@ -4,6 +4,8 @@
 #include "common/simulation.hpp"
 
 #include <doctest/doctest.h>
+#include <exception>
+#include <string>
 
 namespace tests {
 
@@ -33,6 +35,26 @@ void check_merge(const Scenario& scenario, const common::MergeFunction& merge) {
     CHECK_MESSAGE(handle->closed(), "hint: the merge returned before a tail had drained its closed input: loop until "
                                     "handle->closed()");
   }
+}
+
+void check_last_flush_error(const common::MergeFunction& merge) {
+  common::Simulation options;
+  options.files = 2;
+  options.lines = 3; // far less than the output's buffer: nothing is written before the close
+  options.prefill = true;
+  options.seed = 62;
+  common::Setup setup(options);
+  std::string error;
+  try {
+    merge(setup.handles(), common::Seconds(0.01), "/dev/full");
+  } catch (const std::exception& e) {
+    error = e.what();
+  }
+  setup.join_writers();
+  CHECK_MESSAGE(error.find("/dev/full: cannot write") != std::string::npos,
+                "hint: the output's last flush failed (a full disk) and the merge "
+                    << (error.empty() ? "returned as if every line were merged" : "failed with another error: " + error)
+                    << ": close the output (OutputFile::close) once every tail has ended, and let its error through");
 }
 
 common::debug::Milliseconds longest_stall_with_slow_writes(const common::MergeFunction& merge) {

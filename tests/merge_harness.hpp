@@ -36,6 +36,11 @@ void stage_merge(const common::Handles& handles, common::Seconds interval, const
 // confirm_merge, and that every written line arrived.
 void check_merge(const Scenario& scenario, const common::MergeFunction& merge);
 
+// Runs `merge` on a few prefilled lines into /dev/full, where the output's
+// only write, its last flush at close, fails: checks that the merge fails with
+// that error instead of returning as if every line were merged.
+void check_last_flush_error(const common::MergeFunction& merge);
+
 // The longest time an event loop was held (the --debug report) while `merge`
 // merged a few prefilled lines, each output write taking 100 ms.
 common::debug::Milliseconds longest_stall_with_slow_writes(const common::MergeFunction& merge);

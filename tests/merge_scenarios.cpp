@@ -20,3 +20,6 @@ TEST_CASE("confirm_merge: empty inputs") {
 TEST_CASE("confirm_merge: 12 files, the prefix trap") {
   tests::check_merge(tests::prefix_trap, tests::stage_merge);
 }
+TEST_CASE("confirm_merge: a full disk at the output's last flush fails the merge") {
+  tests::check_last_flush_error(tests::stage_merge);
+}

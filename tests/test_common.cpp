@@ -5,6 +5,7 @@
 #include "common/input.hpp"
 #include "common/instrument/latency.hpp"
 #include "common/output.hpp"
+#include "common/probe/probe.hpp"
 #include "common/program/options.hpp"
 #include "common/program/stage_main.hpp"
 #include "common/simulation.hpp"
@@ -20,6 +21,7 @@
 #include <sstream>
 #include <sys/resource.h>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace fs = std::filesystem;
@@ -98,6 +100,16 @@ TEST_CASE("readline: a line of max_line_length bytes passes; one byte more is an
   const std::string error = (dir.path / "in").string() + ": the line at byte " + std::to_string(6 + longest.size()) +
                             " is longer than 64 MiB, the longest line this program takes";
   CHECK_THROWS_WITH(common::readline(handle), error.c_str());
+}
+
+TEST_CASE("readline: the longest line passes also when it arrives without its newline first") {
+  TempDir dir;
+  const std::string longest(common::max_line_length - 1, 'x'); // with its newline, max_line_length bytes
+  write_file(dir.path / "in", longest);
+  auto handle = common::open_input(dir.path / "in");
+  CHECK(no_new_data(handle)); // unfinished, and not too long: its newline may still come
+  append(dir.path / "in", "\n");
+  CHECK(common::readline(handle) == longest + "\n");
 }
 
 TEST_CASE("output file: after a write error nothing more is written, and the file keeps its whole lines") {
@@ -254,6 +266,65 @@ TEST_CASE("readline: close() means drain first, then closed()") {
   CHECK(common::readline(handle) == "b\n");
   CHECK(common::readline(handle) == "last without newline\n");
   CHECK_FALSE(handle->closed());
+  CHECK(no_new_data(handle));
+  CHECK(handle->closed());
+}
+
+namespace {
+
+// Runs `act` once, on the reading thread, the next time a readline has read
+// to the end of its file (probe::Event::end_of_file): the window in which a
+// writer's last line, a rotation or a close comes between the read that found
+// nothing and what the readline does next. Each test below fails every time
+// on the bug it is about, not only when a thread happens to be slow.
+class AtEndOfFile {
+public:
+  explicit AtEndOfFile(std::function<void()> act) {
+    common::probe::set_observer([this, act = std::move(act)](common::probe::Event event, bool begin) {
+      if (begin && event == common::probe::Event::end_of_file && !std::exchange(done_, true)) {
+        act();
+      }
+    });
+  }
+  ~AtEndOfFile() { common::probe::set_observer(nullptr); }
+  AtEndOfFile(const AtEndOfFile&) = delete;
+  AtEndOfFile& operator=(const AtEndOfFile&) = delete;
+
+private:
+  bool done_ = false;
+};
+
+} // namespace
+
+TEST_CASE("readline, paused at the end of the file: the old file's last line comes before a rotation's new file") {
+  TempDir dir;
+  const auto in = dir.path / "in";
+  write_file(in, "old 1\n");
+  auto handle = common::open_input(in);
+  CHECK(common::readline(handle) == "old 1\n");
+  AtEndOfFile rotate([&] {
+    append(in, "old 2\n"); // the writer's last line, written after the read that found the end
+    fs::rename(in, dir.path / "in.1");
+    write_file(in, "new 1\n");
+  });
+  CHECK(common::readline(handle) == "old 2\n");
+  CHECK(common::readline(handle) == "new 1\n");
+  CHECK(no_new_data(handle));
+}
+
+TEST_CASE("readline, paused at the end of the file: a line written just before close() is still read") {
+  TempDir dir;
+  const auto in = dir.path / "in";
+  write_file(in, "1\n");
+  auto handle = common::open_input(in);
+  CHECK(common::readline(handle) == "1\n");
+  AtEndOfFile close([&] {
+    append(in, "2\n"); // the writer's last line, then its close, after the read that found the end
+    handle->close();
+  });
+  CHECK(no_new_data(handle)); // this look began before the close: it is not the drained one
+  CHECK_FALSE(handle->closed());
+  CHECK(common::readline(handle) == "2\n");
   CHECK(no_new_data(handle));
   CHECK(handle->closed());
 }
@@ -459,6 +530,28 @@ TEST_CASE("confirm_merge: lines of dir/10 are not counted for dir/1") {
   CHECK(check.message.find("input " + m.inputs[0].string() + ": expected 3 lines, found 0") == 0);
 }
 
+TEST_CASE("confirm_merge: an input named like another's lines (\"a\" and \"a-01\") owns its own lines") {
+  TempDir dir;
+  const std::vector<fs::path> inputs{dir.path / "a", dir.path / "a-01"};
+  const std::string of_a = inputs[0].string() + "-00-abcdefghij\n";
+  const std::string of_a01 = inputs[1].string() + "-00-abcdefghij\n"; // starts with "a-" too: the longest path owns it
+  write_file(inputs[0], of_a);
+  write_file(inputs[1], of_a01);
+  write_file(dir.path / "merged", of_a01 + of_a);
+  const auto check = common::confirm_merge(inputs, dir.path / "merged");
+  CHECK_MESSAGE(check.ok, check.message);
+}
+
+TEST_CASE("confirm_merge: an input's unfinished last line passes merged with its newline, as the tails end it") {
+  MergeFiles m;
+  const std::string unfinished = m.inputs[2].string() + "-03-unfinished";
+  append(m.inputs[2], unfinished);
+  write_file(m.output, m.line(0, 0) + m.line(0, 1) + m.line(0, 2) + m.line(1, 0) + m.line(1, 1) + m.line(1, 2) +
+                           m.line(2, 0) + m.line(2, 1) + m.line(2, 2) + unfinished + "\n");
+  const auto check = common::confirm_merge(m.inputs, m.output);
+  CHECK_MESSAGE(check.ok, check.message);
+}
+
 TEST_CASE("simulation: lines have the book's shape, and a seed repeats them") {
   auto letters_of = [](std::uint64_t seed) {
     common::Simulation options;
@@ -625,6 +718,14 @@ TEST_CASE("stage main: a failing simulated run says its error, exit 1, and remov
   CHECK(result.err == "stage_test: error: " + output + ": cannot write: disk on fire\nstage_test: removed " + output +
                           ", the output of a failed run\n");
   CHECK_FALSE(fs::exists(output));
+}
+
+TEST_CASE("buffered_line: a carriage return inside a line is not its end") {
+  TempDir dir;
+  write_file(dir.path / "in", "one\r\ntwo\rthree\n");
+  auto handle = common::open_input(dir.path / "in");
+  CHECK(common::readline(handle) == "one\r\n");
+  CHECK(common::buffered_line(handle) == "two\rthree\n");
 }
 
 TEST_CASE("buffered_line: hands out lines readline already read, never a partial one") {

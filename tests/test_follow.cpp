@@ -220,8 +220,7 @@ private:
 };
 
 // Polls `condition` until it holds; fails once `limit` is used up.
-void wait_until(const std::function<bool()>& condition, const char* what,
-                std::chrono::seconds limit = patience) {
+void wait_until(const std::function<bool()>& condition, const char* what, std::chrono::seconds limit = patience) {
   const auto deadline = std::chrono::steady_clock::now() + limit;
   while (!condition()) {
     if (std::chrono::steady_clock::now() > deadline) {

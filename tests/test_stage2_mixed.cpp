@@ -5,7 +5,11 @@
 #include "stage2_mixed/tail_merge.hpp"
 #include "thread_record.hpp"
 
+#include <algorithm>
+#include <chrono>
 #include <doctest/doctest.h>
+#include <mutex>
+#include <thread>
 
 // The stage's top-level call, which the shared confirm_merge scenarios
 // (merge_scenarios.cpp) and the tests below run.
@@ -39,6 +43,37 @@ TEST_CASE("the tails read on pool threads, and every write happens on the loop's
   CHECK_MESSAGE(readers.size() == static_cast<std::size_t>(live.files),
                 "hint: fewer threads read than there are tails: the pool has fewer threads than there are tails, so "
                 "some inputs wait until others finish (a pool of handles.size() threads)");
+}
+
+TEST_CASE("each tail waits for its write to be done before it reads on, as the book's waits on future.result()") {
+  // Every write is slowed to 2 ms on the loop; a tail that went on without
+  // waiting would read its whole input while the first writes are still queued.
+  std::mutex mutex;
+  int readlines = 0;
+  int writes = 0;
+  int ahead = 0; // the most lines a tail had read beyond the write starting
+  common::probe::set_observer([&](common::probe::Event event, bool begin) {
+    if (begin && event == common::probe::Event::readline) {
+      std::lock_guard lock(mutex);
+      ++readlines;
+    } else if (begin && event == common::probe::Event::write) {
+      {
+        std::lock_guard lock(mutex);
+        ++writes;
+        ahead = std::max(ahead, readlines - writes);
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+  });
+  struct Unobserve {
+    ~Unobserve() { common::probe::set_observer(nullptr); }
+  } unobserve;
+  tests::check_merge({1, 50, 0, true, 0.01}, tests::stage_merge);
+  CHECK_MESSAGE(ahead <= 1, "hint: a tail read " << ahead
+                                                 << " lines beyond the write the loop was starting: wait "
+                                                    "for each write's future (.get()), as the book's tail_file waits "
+                                                    "on future.result(), so a slow output holds the tails back instead "
+                                                    "of queueing every line in memory");
 }
 
 TEST_CASE("more inputs than the default pool has threads are all merged") {

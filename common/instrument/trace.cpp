@@ -96,8 +96,9 @@ void start() {
                                }
                              },
                              [](probe::Event event, probe::Mode mode, Clock::time_point began) {
-                               if (!enabled() || event == probe::Event::append) {
-                                 return; // the simulated writers are the workload, not the merge
+                               if (!enabled() || event == probe::Event::append || event == probe::Event::end_of_file) {
+                                 return; // the simulated writers are the workload, not the merge; the end of a
+                                         // file is a moment for the tests, not work
                                }
                                if (mode == probe::Mode::suspends) {
                                  async_span(probe::name(event), ++next_id, began, Clock::now());

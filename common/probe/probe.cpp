@@ -55,6 +55,8 @@ const char* name(Event event) {
     return "close output";
   case Event::append:
     return "append";
+  case Event::end_of_file:
+    return "end of file";
   }
   return "?";
 }
@@ -102,6 +104,10 @@ Span::~Span() {
       subscriber.end(event_, mode_, begin_);
     }
   }
+}
+
+void moment(Event event) {
+  const Span span(event);
 }
 
 void set_loop_watcher(std::string_view name, LoopWatcher watcher) {

@@ -27,7 +27,10 @@
 namespace common::probe {
 
 // append: a simulated writer appends one line to its input (the detail).
-enum class Event { readline, buffered_line, wait, write, pool_task, open, close, append };
+// end_of_file: a readline has read to the end of its file and is about to
+// look whether it was rotated, truncated or closed; the tests pause a tail
+// there to rotate or close at exactly that moment.
+enum class Event { readline, buffered_line, wait, write, pool_task, open, close, append, end_of_file };
 
 // The event's name, as a trace shows it ("readline", "write", ...).
 const char* name(Event event);
@@ -75,6 +78,9 @@ private:
   Mode mode_ = Mode::on_thread;
   Clock::time_point begin_{};
 };
+
+// Announces a moment of `event`, a span with no work in it.
+void moment(Event event);
 
 // Something that watches an event loop while it runs (--debug's stall watch,
 // follow mode's signals). Its pending waits would keep the loop running, so
