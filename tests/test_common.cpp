@@ -294,14 +294,20 @@ private:
   bool done_ = false;
 };
 
+// A handle on `in`, which holds `first` and nothing after it, once `first` is read.
+common::Handle read_first_line(const fs::path& in, const std::string& first) {
+  write_file(in, first);
+  auto handle = common::open_input(in);
+  CHECK(common::readline(handle) == first);
+  return handle;
+}
+
 } // namespace
 
 TEST_CASE("readline, paused at the end of the file: the old file's last line comes before a rotation's new file") {
   TempDir dir;
   const auto in = dir.path / "in";
-  write_file(in, "old 1\n");
-  auto handle = common::open_input(in);
-  CHECK(common::readline(handle) == "old 1\n");
+  auto handle = read_first_line(in, "old 1\n");
   AtEndOfFile rotate([&] {
     append(in, "old 2\n"); // the writer's last line, written after the read that found the end
     fs::rename(in, dir.path / "in.1");
@@ -315,9 +321,7 @@ TEST_CASE("readline, paused at the end of the file: the old file's last line com
 TEST_CASE("readline, paused at the end of the file: a line written just before close() is still read") {
   TempDir dir;
   const auto in = dir.path / "in";
-  write_file(in, "1\n");
-  auto handle = common::open_input(in);
-  CHECK(common::readline(handle) == "1\n");
+  auto handle = read_first_line(in, "1\n");
   AtEndOfFile close([&] {
     append(in, "2\n"); // the writer's last line, then its close, after the read that found the end
     handle->close();

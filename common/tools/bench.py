@@ -363,10 +363,7 @@ def build_times(directory):
         f"`cmake --preset default -B {scratch}` in a new directory, then `cmake --build {scratch}` timed; the rebuild "
         f"is `cmake --build {scratch}` after `touch stage3_coroutines/tail_merge.cpp`.")
     shutil.rmtree(fresh, ignore_errors=True)
-    tracked = subprocess.run(["git", "ls-files", "-z"], capture_output=True, check=True, text=True).stdout
-    for name in filter(None, tracked.split("\0")):
-        (fresh / name).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(name, fresh / name)
+    toolkit.copy_tracked(fresh)
     bench.build("demo", ["./workshop", "demo"], cwd=fresh)
     bench.build("tsan1", ["./workshop", "test", "tsan", "1"], cwd=fresh)
     shutil.rmtree(fresh)

@@ -7,9 +7,11 @@ Only the drawing needs it: the checks and the tables are plain Python, so the
 tests of everything but the pictures run without it.
 """
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
+from pathlib import Path
 
 # Okabe and Ito's colours, which colour-blind readers can tell apart.
 BLUE, ORANGE, GREEN, PURPLE = "#0072b2", "#e69f00", "#009e73", "#cc79a7"
@@ -49,6 +51,18 @@ def write_all(outputs):
         except BaseException:
             os.unlink(temporary)
             raise
+
+
+def copy_tracked(directory):
+    """The project's tracked files, as they are in the working tree now, in
+    directory; a file whose copy is the same already is left as it is (and
+    keeps its time, so a build there stays incremental)."""
+    tracked = subprocess.run(["git", "ls-files", "-z"], capture_output=True, check=True, text=True).stdout
+    for name in filter(None, tracked.split("\0")):
+        source, copy = Path(name), Path(directory, name)
+        if source.is_file() and (not copy.is_file() or copy.read_bytes() != source.read_bytes()):
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, copy)
 
 
 def pyplot():

@@ -18,7 +18,6 @@ if a mutant survived, did not apply or did not build.
 """
 import os
 import re
-import shutil
 import subprocess
 import sys
 import time
@@ -32,17 +31,6 @@ from catalogue import MUTANTS  # noqa: E402
 
 COPY = Path("build/mutants/src")
 USAGE = "usage: ./workshop mutants [--ci] [--list] [NAME...]\n"
-
-
-def sync_copy():
-    """The tracked files, as they are now, in COPY; a file that did not change
-    keeps its time, so the copy's build stays incremental."""
-    tracked = subprocess.run(["git", "ls-files", "-z"], capture_output=True, check=True, text=True).stdout
-    for name in filter(None, tracked.split("\0")):
-        source, copy = Path(name), COPY / name
-        if source.is_file() and (not copy.is_file() or copy.read_bytes() != source.read_bytes()):
-            copy.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, copy)
 
 
 def build(log):
@@ -112,7 +100,7 @@ def main(arguments):
     start, logs = time.monotonic(), Path("build/mutants/logs")
     logs.mkdir(parents=True, exist_ok=True)
     toolkit.say(f"copying the project to {COPY} and building it")
-    sync_copy()
+    toolkit.copy_tracked(COPY)
     if not build(logs / "original.build.log"):
         raise toolkit.Failure(logs / "original.build.log", "the project itself does not build")
     results = []
