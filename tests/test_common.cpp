@@ -9,6 +9,7 @@
 #include "common/program/options.hpp"
 #include "common/program/stage_main.hpp"
 #include "common/simulation.hpp"
+#include "fuzz/readline_model.hpp"
 #include "support/files.hpp"
 
 #include <atomic>
@@ -786,4 +787,16 @@ TEST_CASE("simulation: --inputs-dir keeps the inputs, --hold keeps them open") {
   CHECK(fs::exists(dir.path / "inputs" / "1"));
   CHECK(run_main({"--inputs-dir", (dir.path / "inputs").c_str()}).err ==
         "stage_test: --inputs-dir " + (dir.path / "inputs").string() + ": must be a new or empty directory\n");
+}
+
+TEST_CASE("readline against its model: every script of the fuzzer's corpus (tests/fuzz/corpus)") {
+  int scripts = 0;
+  for (const auto& entry : fs::directory_iterator(FUZZ_CORPUS)) {
+    CAPTURE(entry.path());
+    const std::string script = read_file(entry.path());
+    CHECK(tests::fuzz::readline_against_model(reinterpret_cast<const std::uint8_t*>(script.data()), script.size()) ==
+          "");
+    ++scripts;
+  }
+  CHECK(scripts >= 10);
 }
