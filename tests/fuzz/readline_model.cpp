@@ -146,8 +146,8 @@ public:
         write_all(writer_, script.bytes(script.byte() % 64));
       }
     }
-    handle_ = common::open_input(
-        path_, (start & 2) != 0 ? common::InputHandle::Start::at_end : common::InputHandle::Start::at_beginning);
+    handle_ = common::open_input(path_, (start & 2) != 0 ? common::InputHandle::Start::at_end
+                                                         : common::InputHandle::Start::at_beginning);
 
     while (!script.done() && difference_.empty() && !model_.closed) {
       ++step_;
