@@ -1,4 +1,4 @@
-"""./workshop mutants [--ci] [--list] [NAME...]: does the suite catch bugs?
+"""./workshop mutants [--ci] [--list] [--catalogue FILE] [NAME...]: does the suite catch bugs?
 
 Each mutant of catalogue.py is one plausible bug, given as a snippet of a file
 and what it becomes, so it survives moves and edits of the code around it. The
@@ -11,11 +11,15 @@ tell it from the original.
 
   --ci     only the mutants marked for CI (about ten minutes on two cores)
   --list   the catalogue, without running anything
+  --catalogue FILE
+           the mutants of FILE (a Python file with a list MUTANTS of the same
+           Mutant fields) instead, such as mutants written apart from the suite
   NAME...  only the mutants whose name contains one of these
 
 The whole catalogue writes its score to docs/mutants.md. The exit code is 1
 if a mutant survived, did not apply or did not build.
 """
+import importlib.util
 import os
 import re
 import subprocess
@@ -30,7 +34,7 @@ import toolkit  # noqa: E402
 from catalogue import MUTANTS  # noqa: E402
 
 COPY = Path("build/mutants/src")
-USAGE = "usage: ./workshop mutants [--ci] [--list] [NAME...]\n"
+USAGE = "usage: ./workshop mutants [--ci] [--list] [--catalogue FILE] [NAME...]\n"
 
 
 def build(log):
@@ -72,12 +76,12 @@ def try_mutant(mutant, logs):
         path.write_text(original)
 
 
-def report(results, seconds):
+def report(results, seconds, source="tests/mutants/catalogue.py"):
     run = [r for r in results if r[1] != "equivalent"]
     killed = sum(1 for _, outcome, _ in run if outcome == "killed")
     lines = ["# Mutation testing\n\n", f"`./workshop mutants` on {time.strftime('%Y-%m-%d')}: {killed} of {len(run)} "
              f"mutants killed ({killed / max(len(run), 1):.0%}), {len(results) - len(run)} equivalent, in "
-             f"{seconds / 60:.0f} min. Each mutant is one plausible bug from tests/mutants/catalogue.py, applied "
+             f"{seconds / 60:.0f} min. Each mutant is one plausible bug from {source}, applied "
              "alone to a copy of the project; the tests of its labels run against it.\n\n",
              "| mutant | file | outcome |\n|---|---|---|\n"]
     for mutant, outcome, detail in results:
@@ -85,10 +89,24 @@ def report(results, seconds):
     return "".join(lines)
 
 
+def load_catalogue(path):
+    """The list MUTANTS of the Python file at path."""
+    spec = importlib.util.spec_from_file_location("other_catalogue", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.MUTANTS
+
+
 def main(arguments):
+    catalogue, mutants = None, MUTANTS
+    if "--catalogue" in arguments:
+        at = arguments.index("--catalogue")
+        catalogue = Path(arguments[at + 1]).resolve()
+        mutants = load_catalogue(catalogue)
+        arguments = arguments[:at] + arguments[at + 2:]
     os.chdir(ROOT)
     names = [a for a in arguments if not a.startswith("--")]
-    chosen = [m for m in MUTANTS if (not names or any(n in m.name for n in names)) and
+    chosen = [m for m in mutants if (not names or any(n in m.name for n in names)) and
               ("--ci" not in arguments or m.ci)]
     if "--list" in arguments:
         for m in chosen:
@@ -112,9 +130,9 @@ def main(arguments):
         outcome, detail = try_mutant(mutant, logs)
         results.append((mutant, outcome, detail))
         print(f"    {outcome.upper()}: {detail}", flush=True)
-    text = report(results, time.monotonic() - start)
-    toolkit.write_all({"build/mutants/report.md": text, **({"docs/mutants.md": text} if len(chosen) == len(MUTANTS)
-                                                          else {})})
+    text = report(results, time.monotonic() - start, *([str(catalogue)] if catalogue else []))
+    whole = catalogue is None and len(chosen) == len(MUTANTS)
+    toolkit.write_all({"build/mutants/report.md": text, **({"docs/mutants.md": text} if whole else {})})
     bad = [r for r in results if r[1] in ("survived", "error")]
     run = [r for r in results if r[1] != "equivalent"]
     print(f"mutants: {len(run) - len(bad)} of {len(run)} killed, {len(results) - len(run)} equivalent"
@@ -123,6 +141,16 @@ def main(arguments):
         sys.exit(1)
 
 
+def check_arguments(arguments):
+    """What is wrong with the command line, or None."""
+    if "--catalogue" in arguments:
+        at = arguments.index("--catalogue")
+        if at + 1 == len(arguments) or not Path(arguments[at + 1]).is_file():
+            return "--catalogue needs a Python file of mutants"
+        arguments = arguments[:at] + arguments[at + 2:]
+    return next((f"unknown option {a}" for a in arguments if a.startswith("--") and a not in ("--ci", "--list")),
+                None)
+
+
 if __name__ == "__main__":
-    toolkit.run("mutants", USAGE, lambda arguments: next((f"unknown option {a}" for a in arguments if a.startswith(
-        "--") and a not in ("--ci", "--list")), None), main)
+    toolkit.run("mutants", USAGE, check_arguments, main)
