@@ -2,6 +2,8 @@
 
 #include "common/input.hpp"
 #include "common/output.hpp"
+#include "common/probe/probe.hpp"
+#include "merge_harness.hpp"
 #include "support/files.hpp"
 
 #include <algorithm>
@@ -239,6 +241,34 @@ common::Handles short_line_inputs(const fs::path& dir) {
 }
 
 } // namespace
+
+void check_each_write_awaited(const common::MergeFunction& merge, const std::string& hint) {
+  std::mutex mutex;
+  std::condition_variable read_began;
+  int reads = 0;       // readlines and buffered_lines begun
+  bool held = false;   // the first write has been held
+  int reads_ahead = 0; // begun beyond the read of the first line, until its write ended
+  common::probe::set_observer([&](common::probe::Event event, bool begin) {
+    using common::probe::Event;
+    if (begin && (event == Event::readline || event == Event::buffered_line)) {
+      std::lock_guard lock(mutex);
+      ++reads;
+      read_began.notify_all();
+    } else if (begin && event == Event::write) {
+      std::unique_lock lock(mutex);
+      if (!std::exchange(held, true)) {
+        read_began.wait_for(lock, 1s, [&] { return reads > 1; });
+        reads_ahead = reads - 1;
+      }
+    }
+  });
+  struct Unobserve {
+    ~Unobserve() { common::probe::set_observer(nullptr); }
+  } unobserve;
+  check_merge({1, 3, 0, true, 0.01}, merge);
+  CHECK(held);
+  CHECK_MESSAGE(reads_ahead == 0, "hint: the tail read on while its first line's write was not done yet: " << hint);
+}
 
 namespace {
 

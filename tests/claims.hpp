@@ -55,6 +55,15 @@ void check_tails_run_at_once(const common::MergeFunction& merge, const AtOnceHin
 void check_first_error_reaches_caller(const common::MergeFunction& merge, const std::string& function,
                                       const std::string& how, const std::string& and_then);
 
+// Each tail reads on only once its write is done: one prefilled input of a
+// few lines, and the first write held at its start (the window between a
+// readline and its write, made to last) until the tail reads again or a
+// second has passed. A tail that does not wait for its write has read on by
+// then, every time, before the write began or while it was held; one that
+// waits has read only its first line. `hint` says how this stage waits for a
+// write.
+void check_each_write_awaited(const common::MergeFunction& merge, const std::string& hint);
+
 // Merges prefilled inputs of short lines, so that every tail holds all its
 // lines in memory at once, each write taking 2 ms. When the tails take turns
 // line by line, one callback holds the loop for about one write and the

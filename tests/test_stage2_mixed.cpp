@@ -46,34 +46,10 @@ TEST_CASE("the tails read on pool threads, and every write happens on the loop's
 }
 
 TEST_CASE("each tail waits for its write to be done before it reads on, as the book's waits on future.result()") {
-  // Every write is slowed to 2 ms on the loop; a tail that went on without
-  // waiting would read its whole input while the first writes are still queued.
-  std::mutex mutex;
-  int readlines = 0;
-  int writes = 0;
-  int ahead = 0; // the most lines a tail had read beyond the write starting
-  common::probe::set_observer([&](common::probe::Event event, bool begin) {
-    if (begin && event == common::probe::Event::readline) {
-      std::lock_guard lock(mutex);
-      ++readlines;
-    } else if (begin && event == common::probe::Event::write) {
-      {
-        std::lock_guard lock(mutex);
-        ++writes;
-        ahead = std::max(ahead, readlines - writes);
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(2));
-    }
-  });
-  struct Unobserve {
-    ~Unobserve() { common::probe::set_observer(nullptr); }
-  } unobserve;
-  tests::check_merge({1, 50, 0, true, 0.01}, tests::stage_merge);
-  CHECK_MESSAGE(ahead <= 1, "hint: a tail read " << ahead
-                                                 << " lines beyond the write the loop was starting: wait "
-                                                    "for each write's future (.get()), as the book's tail_file waits "
-                                                    "on future.result(), so a slow output holds the tails back instead "
-                                                    "of queueing every line in memory");
+  tests::check_each_write_awaited(tests::stage_merge,
+                                  "wait for each write's future (.get()), as the book's tail_file waits on "
+                                  "future.result(), so a slow output holds the tails back instead of queueing every "
+                                  "line in memory");
 }
 
 TEST_CASE("more inputs than the default pool has threads are all merged") {

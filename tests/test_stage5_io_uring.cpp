@@ -1,6 +1,7 @@
 // Beyond the book: stage 5 with every read made through io_uring, so that no
 // readline runs on a pool thread (beyond/io_uring/).
 #include "beyond/io_uring/tail_merge.hpp"
+#include "claims.hpp"
 #include "common/system/posix_io.hpp"
 #include "merge_harness.hpp"
 #include "support/files.hpp"
@@ -55,6 +56,10 @@ TEST_CASE("every read is made on the loop's own thread, through io_uring: none o
 
 TEST_CASE("with 100 ms writes, the loop is never held: the writes are stage 5's, on the writer thread") {
   CHECK(tests::longest_stall_with_slow_writes(tests::stage_merge).count() < 50);
+}
+
+TEST_CASE("each tail waits for its write to be done on the writer thread before it reads on") {
+  tests::check_each_write_awaited(tests::stage_merge, "co_await the write, as stage 5's tail_async does");
 }
 
 TEST_CASE("1,000 tails that all read at once when the run stops all end: none waits for a lost completion") {

@@ -115,6 +115,13 @@ TEST_CASE("the first error of a tail reaches the caller, and the other inputs' l
                 "stop() must run also when a tail throws, as the book's async with does: asyncio::async_with");
 }
 
+TEST_CASE("each tail waits for its write to be done on the writer thread before it reads on") {
+  tests::check_each_write_awaited(tests::stage_merge,
+                                  "co_await the write, as the book's tail_async awaits output.write(line): a write "
+                                  "spawned and not awaited loses its error, and lets a slow output queue every line in "
+                                  "memory");
+}
+
 TEST_CASE("the tails take turns: with every input's lines in memory, the output takes one line of each in turn") {
   const auto run = tests::longest_run(tests::stage_merge);
   CHECK_MESSAGE(run < 10,

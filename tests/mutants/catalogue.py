@@ -31,6 +31,9 @@ FAIRNESS = "        co_await asyncio::sleep(common::Seconds(0));\n"
 READ_ON_POOL = "line = co_await asyncio::run_in_executor(asyncio::default_executor(), common::readline, handle);"
 AWAIT_WAIT = "      co_await asyncio::wait_for_data(handle, interval);"
 LOCKED = "    boost::lock_guard<boost::mutex> guard(lock);\n"
+AWAIT_WRITE = "      co_await write(std::move(*line));"
+SPAWN_WRITE = ("      asio::co_spawn(co_await asio::this_coro::executor, write(std::move(*line)), "
+               "[](const std::exception_ptr&) {});")
 RETHROW = """  for (const auto& error : errors) {
     if (error) {
       std::rethrow_exception(error);
@@ -78,6 +81,10 @@ MUTANTS = [
     Mutant("stage 5: the writer thread joined on the loop's thread", S5,
            "  co_await asyncio::run_in_executor(asyncio::default_executor(), [this] { thread_.join(); });",
            "  thread_.join();", ("stage5",)),
+    Mutant("stage 5: the write spawned on the writer thread and not awaited", S5, AWAIT_WRITE, SPAWN_WRITE,
+           ("stage5",)),
+    Mutant("io_uring: the write spawned on the writer thread and not awaited", "beyond/io_uring/tail_merge.cpp",
+           AWAIT_WRITE, SPAWN_WRITE, ("beyond",)),
 
     # readline and NoNewData.
     Mutant("readline: a partial line handed out before it is finished", INPUT,
