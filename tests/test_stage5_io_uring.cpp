@@ -62,6 +62,32 @@ TEST_CASE("each tail waits for its write to be done on the writer thread before 
   tests::check_each_write_awaited(tests::stage_merge, "co_await the write, as stage 5's tail_async does");
 }
 
+TEST_CASE("a read slot given back goes to one tail: a tail woken to find it taken again waits on") {
+  // One slot. The first tail holds it while the second waits, then gives it
+  // back and takes it again at once, as a tail reading its next chunk does.
+  // The second, woken by the give-back, must find it taken and wait again.
+  asio::io_context loop;
+  tail_merge::ReadSlots slots(1);
+  int holding = 0;
+  int most = 0;
+  auto hold = [&]() -> awaitable<void> {
+    co_await slots.take();
+    most = std::max(most, ++holding);
+    co_await asyncio::sleep(common::Seconds(0)); // the other tail runs meanwhile
+    --holding;
+    slots.give_back();
+  };
+  auto first = [&]() -> awaitable<void> {
+    co_await hold();
+    co_await hold(); // taken again before the woken tail runs
+  };
+  asio::co_spawn(loop, first(), asio::use_future);
+  auto second = asio::co_spawn(loop, hold(), asio::use_future);
+  loop.run();
+  second.get();
+  CHECK(most == 1);
+}
+
 TEST_CASE("1,000 tails that all read at once when the run stops all end: none waits for a lost completion") {
   // Asio 1.81 takes at most 128 completions per wake-up of the loop: with
   // more reads in flight than that, the program would hang here.

@@ -7,7 +7,6 @@
 #include <boost/asio/random_access_file.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
-#include <deque>
 #include <vector>
 
 namespace tail_merge {
@@ -67,34 +66,29 @@ awaitable<void> WriteThread::stop() {
   co_await asyncio::run_in_executor(asyncio::default_executor(), [this] { thread_.join(); });
 }
 
-// How many reads may be in the kernel's queue at once. The trap: Asio 1.81
-// takes at most 128 completions from the queue each time the loop is told
-// there are some, and is told again only when another one arrives. With more
-// in flight (1,000 tails that all read at once when a run stops), the rest
-// wait for a completion that may never come. The tails run on one loop, so
-// this needs no lock.
-class ReadSlots {
-public:
-  awaitable<void> take() {
-    while (free_ == 0) {
-      asio::steady_timer turn(co_await asio::this_coro::executor, asio::steady_timer::time_point::max());
-      waiting_.push_back(&turn);
-      co_await turn.async_wait(asio::as_tuple(asio::use_awaitable)); // cancelled by give_back()
-    }
-    --free_;
+// Why reads in the kernel's queue need a limit. The trap: Asio 1.81 takes at
+// most 128 completions from the queue each time the loop is told there are
+// some, and is told again only when another one arrives. With more in flight
+// (1,000 tails that all read at once when a run stops), the rest wait for a
+// completion that may never come.
+awaitable<void> ReadSlots::take() {
+  // `while`, not `if`: a tail woken by give_back() runs later, and by then
+  // another tail may have taken the slot, as with a condition variable.
+  while (free_ == 0) {
+    asio::steady_timer turn(co_await asio::this_coro::executor, asio::steady_timer::time_point::max());
+    waiting_.push_back(&turn);
+    co_await turn.async_wait(asio::as_tuple(asio::use_awaitable)); // cancelled by give_back()
   }
-  void give_back() {
-    ++free_;
-    if (!waiting_.empty()) {
-      waiting_.front()->cancel();
-      waiting_.pop_front();
-    }
-  }
+  --free_;
+}
 
-private:
-  int free_ = 100;
-  std::deque<asio::steady_timer*> waiting_;
-};
+void ReadSlots::give_back() {
+  ++free_;
+  if (!waiting_.empty()) {
+    waiting_.front()->cancel();
+    waiting_.pop_front();
+  }
+}
 
 namespace {
 

@@ -6,7 +6,9 @@
 #include "common/wait.hpp"
 
 #include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/thread/thread.hpp>
+#include <deque>
 #include <filesystem>
 #include <functional>
 #include <future>
@@ -44,8 +46,20 @@ private:
   boost::thread thread_;
 };
 
-// The reads the tails of one loop may have in io_uring's queue at once.
-class ReadSlots;
+// The reads the tails of one loop may have in io_uring's queue at once
+// (tail_merge.cpp says why there is a limit). A tail takes a slot for each
+// read and gives it back when the read is done; the tails run on one loop,
+// so this needs no lock.
+class ReadSlots {
+public:
+  explicit ReadSlots(int slots = 100) : free_(slots) {}
+  awaitable<void> take();
+  void give_back();
+
+private:
+  int free_;
+  std::deque<asio::steady_timer*> waiting_;
+};
 
 // Coroutine: reads lines from `handle` and awaits `write` for each, waiting
 // `interval` whenever no new line is there, until the handle is closed and

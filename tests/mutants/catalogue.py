@@ -85,6 +85,8 @@ MUTANTS = [
            ("stage5",)),
     Mutant("io_uring: the write spawned on the writer thread and not awaited", "beyond/io_uring/tail_merge.cpp",
            AWAIT_WRITE, SPAWN_WRITE, ("beyond",)),
+    Mutant("io_uring: a tail woken for a read slot takes it without looking again (if, not while)",
+           "beyond/io_uring/tail_merge.cpp", "  while (free_ == 0) {", "  if (free_ == 0) {", ("beyond",)),
 
     # readline and NoNewData.
     Mutant("readline: a partial line handed out before it is finished", INPUT,
