@@ -7,6 +7,7 @@
 #include "common/output.hpp"
 #include "common/probe/probe.hpp"
 #include "common/program/options.hpp"
+#include "common/program/shutdown.hpp"
 #include "common/program/stage_main.hpp"
 #include "common/simulation.hpp"
 #include "fuzz/readline_model.hpp"
@@ -15,13 +16,16 @@
 #include <atomic>
 #include <chrono>
 #include <csignal>
+#include <cstdlib>
 #include <doctest/doctest.h>
 #include <fstream>
 #include <functional>
+#include <future>
 #include <regex>
 #include <sstream>
 #include <sys/resource.h>
 #include <thread>
+#include <unistd.h>
 #include <utility>
 #include <vector>
 
@@ -557,6 +561,19 @@ TEST_CASE("confirm_merge: an input's unfinished last line passes merged with its
   CHECK_MESSAGE(check.ok, check.message);
 }
 
+TEST_CASE("confirm_merge: an output cut in the middle of its last line is caught") {
+  // A merge stopped halfway through a write: every line is there, the last
+  // one without the end it had in its input.
+  MergeFiles m;
+  std::string merged = m.line(0, 0) + m.line(0, 1) + m.line(0, 2) + m.line(1, 0) + m.line(1, 1) + m.line(1, 2) +
+                       m.line(2, 0) + m.line(2, 1) + m.line(2, 2);
+  merged.pop_back();
+  write_file(m.output, merged);
+  const auto check = common::confirm_merge(m.inputs, m.output);
+  CHECK_FALSE(check.ok);
+  CHECK(check.message.find("input " + m.inputs[2].string()) == 0);
+}
+
 TEST_CASE("simulation: lines have the book's shape, and a seed repeats them") {
   auto letters_of = [](std::uint64_t seed) {
     common::Simulation options;
@@ -681,6 +698,28 @@ TEST_CASE("command line: each bad option is one line naming it, and exit code 2"
     CHECK(result.code == 2);
     CHECK(result.err == c.message);
     CHECK(result.out.empty());
+  }
+}
+
+TEST_CASE("shutdown: each run is stopped by its first signal, also a run after one that a signal stopped") {
+  // A process-directed signal goes to any thread that does not block it: with
+  // threads left by earlier test cases in this process, the case runs again
+  // alone, in a process of its own (as ctest runs it).
+  if (std::distance(fs::directory_iterator("/proc/self/task"), fs::directory_iterator()) > 1) {
+    const std::string self = fs::read_symlink("/proc/self/exe").string();
+    CHECK(std::system(("'" + self + "' --test-case='shutdown: each run is stopped*' >/dev/null 2>&1").c_str()) == 0);
+    return;
+  }
+  for (int run = 1; run <= 2; ++run) {
+    CAPTURE(run);
+    std::promise<int> stopped;
+    auto signal = stopped.get_future();
+    common::shutdown::enable([&](int number) { stopped.set_value(number); });
+    ::kill(::getpid(), SIGTERM); // blocked in this thread: the signal-waiting thread takes it
+    const bool stopped_in_time = signal.wait_for(std::chrono::seconds(10)) == std::future_status::ready;
+    common::shutdown::disable();
+    REQUIRE(stopped_in_time);
+    CHECK(signal.get() == SIGTERM);
   }
 }
 

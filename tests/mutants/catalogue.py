@@ -146,6 +146,8 @@ MUTANTS = [
            "        best = it->second;\n", "        return it->second;\n", ("common",)),
     Mutant("confirm_merge: an input's unfinished last line expected without its newline", CONFIRM,
            "    if (!line.empty() && line.back() != '\\n') {", "    if (false) {", ("common",)),
+    Mutant("confirm_merge: an output cut in its last line read as if the line were whole", CONFIRM,
+           "    if (!in_.eof()) {\n      line += '\\n';\n    }\n", "    line += '\\n';\n", ("common",)),
 
     # The asyncio vocabulary.
     Mutant("gather: the failure of the first task in the list rethrown, not the first in time", ASYNCIO_CPP,
@@ -169,4 +171,6 @@ MUTANTS = [
     # Signals and shutdown.
     Mutant("shutdown: SIGHUP not taken over on the loop, so it kills the run undrained", "common/program/shutdown.cpp",
            "      signals_->add(SIGHUP);\n", "", ("stage3",)),
+    Mutant("shutdown: a run after one that a signal stopped ignores its signals", "common/program/shutdown.cpp",
+           "  requested_ = false;\n", "", ("common",)),
 ]
