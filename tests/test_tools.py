@@ -466,8 +466,47 @@ class TracePicture(unittest.TestCase):
         self_contained_svg(self, self.picture(odd, '{"traceEvents":[]}'), ["x<y & \"z\"", "<'a' & b>", "trace 2"])
 
 
+ROOT = TOOLS.parent.parent
+
+
+def avoided_terms(glossary):
+    """The words docs/glossary.ko.md says not to use (its table's third
+    column, each in backticks), each with the word to use instead."""
+    avoided = {}
+    for row in glossary.splitlines():
+        cells = [cell.strip() for cell in row.strip().strip("|").split("|")]
+        if len(cells) == 3 and "`" in cells[2]:
+            for word in cells[2].split("`")[1::2]:
+                avoided[word] = cells[1]
+    return avoided
+
+
+class KoreanDocs(unittest.TestCase):
+    def test_korean_files_use_the_glossary_terms(self):
+        avoided = avoided_terms((ROOT / "docs" / "glossary.ko.md").read_text())
+        self.assertIn("메인 스레드", avoided)  # the table was read
+        files = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard", "*.ko.md"],
+                               cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
+        self.assertGreaterEqual(len(files), 5)
+        found = []
+        for name in files:
+            if name == "docs/glossary.ko.md":
+                continue
+            for number, line in enumerate((ROOT / name).read_text().splitlines(), 1):
+                found += [f"{name}:{number}: '{word}' (docs/glossary.ko.md: {use})" for word, use in avoided.items()
+                          if word in line]
+        self.assertEqual(found, [], "words the glossary says not to use:\n" + "\n".join(found))
+
+    def test_korean_glossary_check_finds_an_avoided_word(self):
+        avoided = avoided_terms("| main thread | 주 스레드 | `메인 스레드` |\n| x | y | |\n")
+        self.assertEqual(avoided, {"메인 스레드": "주 스레드"})
+
+
+CASES = (BenchReport, TracePicture, KoreanDocs)
+
+
 def main():
-    names = [name for case in (BenchReport, TracePicture) for name in unittest.TestLoader().getTestCaseNames(case)
+    names = [name for case in CASES for name in unittest.TestLoader().getTestCaseNames(case)
              if HAVE_MATPLOTLIB or not name.startswith("test_picture")]
     if sys.argv[1:] == ["--count"]:
         print(f"passing the current filters: {len(names)}")
@@ -479,7 +518,7 @@ def main():
     if len(chosen) != 1 or chosen[0] not in names:
         print(f"test_tools.py: no test case {chosen}; the test cases are: {', '.join(names)}", file=sys.stderr)
         return 1
-    case = BenchReport if chosen[0] in unittest.TestLoader().getTestCaseNames(BenchReport) else TracePicture
+    case = next(case for case in CASES if chosen[0] in unittest.TestLoader().getTestCaseNames(case))
     result = unittest.TextTestRunner(verbosity=2).run(unittest.TestSuite([case(chosen[0])]))
     passed = result.wasSuccessful() and not result.skipped
     # The summary line doctest prints, so one grep counts every test case.
