@@ -21,8 +21,10 @@
 #include <doctest/doctest.h>
 #include <filesystem>
 #include <map>
+#include <sstream>
 #include <string>
 #include <sys/wait.h>
+#include <utility>
 #include <vector>
 
 namespace fs = std::filesystem;
@@ -37,10 +39,14 @@ struct Result {
   std::string output;
 };
 
-// Runs practice.sh with its practice copies in `practice_dir`.
-Result practice(const fs::path& practice_dir, const std::string& args) {
-  const std::string command = "cd '" + source_dir.string() + "' && PRACTICE_DIR='" + practice_dir.string() +
-                              "' BUILD_DIR='" + build_dir.string() + "' common/tools/practice.sh " + args + " 2>&1";
+// Runs practice.sh with its practice copies in `practice_dir`, in English
+// unless `environment` says otherwise (the tests do not take the locale of
+// whoever runs them).
+Result practice(const fs::path& practice_dir, const std::string& args,
+                const std::string& environment = "LANG=C.UTF-8 LC_ALL= LC_MESSAGES=") {
+  const std::string command = "cd '" + source_dir.string() + "' && " + environment + " PRACTICE_DIR='" +
+                              practice_dir.string() + "' BUILD_DIR='" + build_dir.string() +
+                              "' common/tools/practice.sh " + args + " 2>&1";
   FILE* pipe = ::popen(command.c_str(), "r");
   REQUIRE(pipe != nullptr);
   std::string output;
@@ -53,6 +59,7 @@ Result practice(const fs::path& practice_dir, const std::string& args) {
 }
 
 const char* const exercises[] = {"stage2_mixed", "stage3_coroutines", "stage4_bottom_up", "stage5_nonblocking"};
+const char* const languages[] = {"en", "ko"};
 
 std::string number(const std::string& stage) {
   return stage.substr(5, 1);
@@ -158,7 +165,103 @@ std::string awaited_expression(const std::string& text) {
   return "";
 }
 
+// Every exercise in every language.
+std::vector<std::pair<std::string, std::string>> stages_and_languages() {
+  std::vector<std::pair<std::string, std::string>> all;
+  for (const std::string stage : exercises) {
+    for (const std::string language : languages) {
+      all.emplace_back(stage, language);
+    }
+  }
+  return all;
+}
+
+// What two languages' versions of a text file must share: the keys of a
+// catalogue with the number of values each takes, the hint sections with
+// their number of hints, the TODO numbers, or the code of the stubs. Each
+// line of the result is one such item.
+std::string shape(const std::string& text, const std::string& kind) {
+  std::istringstream lines(text);
+  std::ostringstream out;
+  std::string section;
+  int count = 0;
+  for (std::string line; std::getline(lines, line);) {
+    if (kind == "messages" && !line.empty() && line[0] != '#') {
+      const auto tab = line.find('\t');
+      std::size_t values = 0;
+      for (auto at = line.find("%s"); at != std::string::npos; at = line.find("%s", at + 2)) {
+        ++values;
+      }
+      out << line.substr(0, tab) << ' ' << values << '\n';
+    } else if (kind == "hints" && line.rfind("## ", 0) == 0) {
+      if (!section.empty()) {
+        out << section << ' ' << count << '\n';
+      }
+      section = line;
+      count = 0;
+    } else if (kind == "hints" && !section.empty() && !line.empty() && line[0] != '#') {
+      ++count;
+    } else if (kind == "todo" && line.find("TODO ") != std::string::npos) {
+      out << line.substr(line.find("TODO "), 6) << '\n';
+    } else if (kind == "stubs" && line.rfind("//", 0) != 0) {
+      const auto quote = line.find('"');
+      out << line.substr(0, quote) << (quote == std::string::npos ? "" : line.substr(line.rfind('"'))) << '\n';
+    }
+  }
+  out << section << ' ' << count << '\n';
+  return out.str();
+}
+
 } // namespace
+
+TEST_CASE("the Korean texts of practice mode have every message, hint, TODO and stub of the English ones") {
+  for (const std::string stage : exercises) {
+    for (const std::string kind : {"hints", "todo", "stubs"}) {
+      CAPTURE(stage);
+      CAPTURE(kind);
+      const std::string english = tests::read_file(source_dir / "tests/practice/en" / (stage + "." + kind));
+      REQUIRE_FALSE(english.empty());
+      CHECK(shape(tests::read_file(source_dir / "tests/practice/ko" / (stage + "." + kind)), kind) ==
+            shape(english, kind));
+    }
+  }
+  const std::string english = tests::read_file(source_dir / "tests/practice/en/messages");
+  CHECK(shape(english, "messages").size() > 200);
+  CHECK(shape(tests::read_file(source_dir / "tests/practice/ko/messages"), "messages") == shape(english, "messages"));
+  // Every message practice.sh asks for is in the catalogue.
+  const std::string script = tests::read_file(source_dir / "common/tools/practice.sh");
+  for (auto at = script.find("msg "); at != std::string::npos; at = script.find("msg ", at + 4)) {
+    const auto end = script.find_first_of(" \"\n)", at + 4);
+    const std::string key = script.substr(at + 4, end - at - 4);
+    if (!key.empty() && key.find_first_not_of("abcdefghijklmnopqrstuvwxyz_0123456789") == std::string::npos) {
+      CAPTURE(key);
+      CHECK(english.find("\n" + key + "\t") != std::string::npos);
+    }
+  }
+}
+
+TEST_CASE("practice mode speaks Korean with --lang ko, a Korean locale, or once ./workshop lang ko is set") {
+  tests::TempDir dir;
+  const auto exercise = practice(dir.path, "exercise 3 --lang ko");
+  CAPTURE(exercise.output);
+  CHECK(exercise.code == 0);
+  CHECK(exercise.output.find("다음: 고친 뒤 ./workshop check 3") != std::string::npos);
+  const std::string copy = tests::read_file(dir.path / "stage3_coroutines/tail_merge.cpp");
+  CHECK(copy.rfind("// 연습: 3단계", 0) == 0);
+  CHECK(copy.find("tail_async는 아직 쓰지 않았습니다") != std::string::npos);
+
+  const auto by_locale = practice(dir.path, "exercise 3", "LANG=ko_KR.UTF-8 LC_ALL= LC_MESSAGES=");
+  CHECK(by_locale.output.find("여러분의 작업이 있어서 그대로 둡니다") != std::string::npos);
+
+  CHECK(practice(dir.path, "lang ko").output.find("한국어로 말합니다") != std::string::npos);
+  const auto kept = practice(dir.path, "reset 3");
+  CAPTURE(kept.output);
+  CHECK(kept.output.find("여러분의 사본은") != std::string::npos);
+  CHECK(practice(dir.path, "exercise 3 --lang en").output.find("holds your work already") != std::string::npos);
+  CHECK(practice(dir.path, "lang en").output.find("speaks English") != std::string::npos);
+  CHECK(practice(dir.path, "lang fr").code == 2);
+  CHECK(practice(dir.path, "exercise 3 --lang fr").code == 2);
+}
 
 TEST_CASE("the reference solution, copied into the practice copy, passes the check") {
   for (const std::string stage : exercises) {
@@ -259,9 +362,12 @@ TEST_CASE("exercise never overwrites work in progress; reset keeps the old copy"
 }
 
 TEST_CASE("each TODO list states goals: no line of the reference's code, no co_await to copy") {
-  for (const std::string stage : exercises) {
+  for (const auto& stage_and_language : stages_and_languages()) {
+    const std::string& stage = stage_and_language.first;
+    const std::string& language = stage_and_language.second;
     CAPTURE(stage);
-    const std::string todo = tests::read_file(source_dir / "tests/practice" / (stage + ".todo"));
+    CAPTURE(language);
+    const std::string todo = tests::read_file(source_dir / "tests/practice" / language / (stage + ".todo"));
     REQUIRE_FALSE(todo.empty());
     // co_await may be named, but no awaited expression spelled out.
     CHECK_MESSAGE(awaited_expression(todo).empty(), awaited_expression(todo));

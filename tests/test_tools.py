@@ -481,6 +481,34 @@ def avoided_terms(glossary):
     return avoided
 
 
+class Toolkit(unittest.TestCase):
+    def test_toolkit_copy_tracked_gives_a_changed_file_a_new_time_and_keeps_an_unchanged_ones(self):
+        import toolkit
+        with tempfile.TemporaryDirectory() as repo, tempfile.TemporaryDirectory() as copy:
+            subprocess.run(["git", "init", "-q", repo], check=True)
+            for name in ("same", "changed"):
+                Path(repo, name).write_text("one\n")
+            subprocess.run(["git", "-C", repo, "add", "same", "changed"], check=True)
+            here = os.getcwd()
+            os.chdir(repo)
+            try:
+                toolkit.copy_tracked(copy)
+                an_hour_ago = time.time() - 3600
+                for name in ("same", "changed"):
+                    os.utime(Path(copy, name), (an_hour_ago, an_hour_ago))
+                # Changed in the tree, with a time older than the copy's (as
+                # after an edit followed by a build there).
+                Path(repo, "changed").write_text("two\n")
+                os.utime(Path(repo, "changed"), (an_hour_ago - 60, an_hour_ago - 60))
+                before = time.time() - 1
+                toolkit.copy_tracked(copy)
+            finally:
+                os.chdir(here)
+            self.assertEqual(Path(copy, "changed").read_text(), "two\n")
+            self.assertGreaterEqual(Path(copy, "changed").stat().st_mtime, before)
+            self.assertEqual(int(Path(copy, "same").stat().st_mtime), int(an_hour_ago))
+
+
 class KoreanDocs(unittest.TestCase):
     def test_korean_files_use_the_glossary_terms(self):
         avoided = avoided_terms((ROOT / "docs" / "glossary.ko.md").read_text())
@@ -502,7 +530,7 @@ class KoreanDocs(unittest.TestCase):
         self.assertEqual(avoided, {"메인 스레드": "주 스레드"})
 
 
-CASES = (BenchReport, TracePicture, KoreanDocs)
+CASES = (BenchReport, TracePicture, Toolkit, KoreanDocs)
 
 
 def main():

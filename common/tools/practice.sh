@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# Practice mode (./workshop exercise, check, hint, reset, diff --mine; the
-# workshop's help says what each does). A practice copy starts as the previous
-# step's tail_merge.cpp with tests/practice/<stage>.todo at its top and .stubs
-# at its end; `check` links it with the stage's tests (practice_check_<stage>,
-# tests/CMakeLists.txt), and `hint` reads tests/practice/<stage>.hints. The
-# copy's directory keeps the first claim that failed (.failing) and the hints
-# shown (.hints). PRACTICE_DIR=DIR keeps the copies in DIR, not practice/;
-# PRESET=NAME builds in build/NAME, BUILD_DIR=DIR in DIR, already configured.
+# Practice mode (./workshop exercise, check, hint, reset, diff --mine, lang;
+# the workshop's help says what each does). A practice copy starts as the
+# previous step's tail_merge.cpp with tests/practice/<lang>/<stage>.todo at its
+# top and .stubs at its end; `check` links it with the stage's tests
+# (practice_check_<stage>, tests/CMakeLists.txt), and `hint` reads
+# tests/practice/<lang>/<stage>.hints. Every sentence it prints is in
+# tests/practice/<lang>/messages. The copy's directory keeps the first claim
+# that failed (.failing) and the hints shown (.hints); the practice directory
+# keeps the language chosen (.lang). PRACTICE_DIR=DIR keeps the copies in DIR,
+# not practice/; PRESET=NAME builds in build/NAME, BUILD_DIR=DIR in DIR,
+# already configured.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source common/tools/workshop_lib.sh
@@ -15,12 +18,44 @@ practice_dir=${PRACTICE_DIR:-practice}
 preset=${PRESET:-default}
 build_dir=${BUILD_DIR:-build/$preset}
 
+# The language: --lang LANG for one command (taken out of the arguments),
+# else the one `./workshop lang` kept, else Korean where the locale is Korean,
+# else English.
+lang="" arguments=()
+while [ $# -gt 0 ]; do
+  case $1 in
+    --lang) lang=${2:-} && shift 2 || shift ;;
+    --lang=*) lang=${1#--lang=} && shift ;;
+    *) arguments+=("$1") && shift ;;
+  esac
+done
+set -- ${arguments[@]+"${arguments[@]}"}
+[ -n "$lang" ] || lang=$(cat "$practice_dir/.lang" 2>/dev/null || true)
+if [ -z "$lang" ]; then
+  case ${LC_ALL:-${LC_MESSAGES:-${LANG:-}}} in ko*) lang=ko ;; *) lang=en ;; esac
+fi
+if [ ! -f "tests/practice/$lang/messages" ]; then
+  echo "workshop: practice mode speaks en or ko, not '$lang'" >&2
+  exit 2
+fi
+texts=tests/practice/$lang
+
+# msg KEY [VALUE...]: the sentence KEY of $texts/messages, each %s filled in
+# with the next VALUE.
+msg() {
+  local key=$1 text
+  shift
+  text=$(awk -F '\t' -v key="$key" '$1 == key { print $2; exit }' "$texts/messages")
+  # shellcheck disable=SC2059 # the catalogue's text is the format
+  printf "$text\n" "$@"
+}
+
 # The stage of exercise N; stage 1 is where the migration starts.
 exercise_stage() {
   local stage
   stage=$(stage_dir "${1:-}")
   if [ "$stage" = stage1_threads ]; then
-    echo "workshop: stage 1 is where the migration starts; the exercises are stages 2 to 5" >&2
+    msg no_stage_1 >&2
     exit 2
   fi
   echo "$stage"
@@ -41,11 +76,11 @@ write_exercise() {
   rm -f "$dir/.failing" "$dir/.hints"
   cp "$stage/tail_merge.hpp" "$dir/tail_merge.hpp"
   {
-    cat "tests/practice/$stage.todo"
+    cat "$texts/$stage.todo"
     echo
     cat "$(previous_stage "$stage")/tail_merge.cpp"
     echo
-    cat "tests/practice/$stage.stubs"
+    cat "$texts/$stage.stubs"
   } >"$dir/tail_merge.cpp"
 }
 
@@ -54,20 +89,20 @@ exercise() {
   for arg in "$@"; do
     if [ "$arg" = --force ]; then force=1; else stage=$(exercise_stage "$arg"); fi
   done
-  [ -n "${stage:-}" ] || { echo "workshop: exercise which stage? (2-5)" >&2; exit 2; }
+  [ -n "${stage:-}" ] || { msg exercise_which >&2; exit 2; }
   local dir=$practice_dir/$stage n=${stage:5:1}
   if [ -f "$dir/tail_merge.cpp" ] && [ -z "$force" ]; then
-    say "$dir/tail_merge.cpp holds your work already, and is left as it is"
-    say "check it: ./workshop check $n; start over: ./workshop reset $n"
+    say "$(msg work_kept "$dir/tail_merge.cpp")"
+    say "$(msg check_or_reset "$n" "$n")"
     return 0
   fi
   if [ -f "$dir/tail_merge.cpp" ]; then
     mv "$dir/tail_merge.cpp" "$dir/tail_merge.cpp.previous"
-    say "your copy is kept as $dir/tail_merge.cpp.previous"
+    say "$(msg copy_kept "$dir/tail_merge.cpp.previous")"
   fi
   write_exercise "$stage"
-  say "$dir/tail_merge.cpp: $(previous_stage "$stage")'s code, with this step's TODO list at its top"
-  say "next: edit it, then ./workshop check $n (or ./workshop check $n --watch to check at every save)"
+  say "$(msg exercise_written "$dir/tail_merge.cpp" "$(previous_stage "$stage")")"
+  say "$(msg exercise_next "$n" "$n")"
 }
 
 # Makes sure the build directory knows the practice targets (they are added
@@ -100,19 +135,14 @@ copy_into_build() {
 # (g++'s and clang++'s wording), matched on its message in LOG.
 explain_compiler_errors() {
   local log=$1
-  explain() { grep -q -E "$1" "$log" && echo "why: $2"; }
-  explain 'await expressions are not permitted in handlers|cannot be used in the handler of a try block' \
-    "co_await may not appear inside a catch block (C++ forbids it): catch into a variable (an empty std::optional, a std::exception_ptr) and co_await after the try"
-  explain 'await_transform|invalid use of void expression' \
-    "co_await takes an awaitable: the result of a coroutine (awaitable<T>) or of an Asio operation given use_awaitable. A blocking function returns its result directly: call it, or hand it to a pool with asyncio::run_in_executor"
-  explain 'no return statement in function returning non-void' \
-    "a function returning awaitable<...> is a coroutine only if its body uses co_await or co_return: end it with co_return; (without one it returns nothing at all, and crashes)"
+  explain() { grep -q -E "$1" "$log" && echo "why: $(msg "$2")"; }
+  explain 'await expressions are not permitted in handlers|cannot be used in the handler of a try block' why_catch
+  explain 'await_transform|invalid use of void expression' why_await_transform
+  explain 'no return statement in function returning non-void' why_no_return
   explain 'unable to find the promise type|is not a coroutine|co_(await|return).*(in a function|outside)' \
-    "co_await and co_return only work in a coroutine, a function that returns awaitable<...>; a blocking function cannot await"
-  explain "(could not convert|no viable conversion).* (to|type) .*awaitable<" \
-    "a coroutine hands back its value with co_return, not return"
-  explain "(could not convert|no viable conversion|no matching function).*optional<" \
-    "an std::optional where a value is expected: test that it holds one, then take the value with *line"
+    why_not_coroutine
+  explain "(could not convert|no viable conversion).* (to|type) .*awaitable<" why_co_return
+  explain "(could not convert|no viable conversion|no matching function).*optional<" why_optional
 }
 
 # Builds `target`; on failure prints the compiler's errors (with the practice
@@ -124,15 +154,15 @@ build_or_explain() {
     rm "$log"
     return 0
   fi
-  echo "Your tail_merge.cpp does not build yet:"
+  msg does_not_build
   grep -E ': (error|fatal error):|undefined reference|note: +candidate' "$log" | head -n 20 | sed 's/^/  /'
   explain_compiler_errors "$log"
   local missing
   missing=$(sed -n "s/.*undefined reference to \`\(tail_merge::[A-Za-z_:]*\).*/\1/p" "$log" | sort -u)
   for name in $missing; do
-    echo "hint: $name is declared in tail_merge.hpp (the contract the tests call) but your tail_merge.cpp does not define it"
+    msg undefined "$name"
   done
-  echo "(the whole build output: $log)"
+  msg build_output "$log"
   return 1
 }
 
@@ -153,7 +183,7 @@ crashed() {
 explain_crash() {
   local exe=$1 name=$2 output=$3 mine=$4 signal frames=""
   signal=$(printf '%s\n' "$output" | sed -n 's/.*CRASHED: \(SIG[A-Z]*\).*/\1/p' | head -n 1)
-  echo "your code crashed (${signal:-a signal}): it used memory that was gone, or a coroutine ran on after what it refers to had died"
+  msg crashed "${signal:-$(msg a_signal)}"
   if [ -n "$mine" ] && command -v gdb >/dev/null; then
     frames=$(timeout 120 gdb -q -batch -ex 'set pagination off' -ex run -ex bt --args "$exe" --no-breaks \
       --test-case="$(filter "$name")" 2>/dev/null | grep -F " at $mine:" | head -n 3 |
@@ -162,10 +192,10 @@ explain_crash() {
   if [ -n "$frames" ]; then
     printf '%s\n' "$frames" | sed 's/^/where: /'
   else
-    echo "where: not in your file's own frames (it crashed inside a library call your code made; gdb shows more)"
+    msg crash_not_yours
   fi
-  echo "usual cause: a lambda coroutine whose captures outlive the lambda ([&]() -> awaitable<void> {...}() dies at the end of its statement, while the coroutine goes on using what it captured), or a reference to a local of a frame that has returned. Pass what a coroutine needs as parameters of a coroutine function: they are copied into its frame (common/asyncio.hpp, run_coroutine_threadsafe)"
-  echo "or g++ 12's own trap: a temporary with a destructor made inside a co_await expression (a lambda with captures passed to run_in_executor, co_await f(Type{...})) is destroyed twice; give it a name on a line of its own, then co_await f(name) (common/asyncio.hpp, run_in_executor)"
+  msg crash_cause
+  msg crash_gcc
 }
 
 # Runs each test case of `exe` on its own; prints each claim with whether it
@@ -183,7 +213,7 @@ report() {
     total=$((total + 1))
     if [ $hangs -ge 2 ]; then # the copy hangs: the other claims would only wait as long
       echo "  FAIL  $name"
-      echo "        (not run: two claims before it never ended)"
+      echo "        $(msg not_run)"
       continue
     fi
     code=0
@@ -207,9 +237,9 @@ report() {
         awk '/^the (merged )?output (is not right|does not hold)/ { late[n++] = $0; next } { print }
              END { for (i = 0; i < n; i++) print late[i] }' | head -n 3
     )
-    [ $code != 124 ] || hints="it never ended (stopped after 30 s): a loop that nobody runs, or a thread waiting for itself?"
+    [ $code != 124 ] || hints=$(msg never_ended)
     if [ "$(printf '%s\n' "$hints" | head -n 1)" = "no new data" ]; then
-      hints="common::NoNewData escaped from your tail loop: readline throws it whenever no whole line is there yet, so the loop catches it around the readline (and only it), then waits for data after the try"
+      hints=$(msg no_new_data)
     fi
     if crashed "$output" "$code"; then
       # Once per check: gdb takes a while, and the cause is the same.
@@ -220,30 +250,30 @@ report() {
     [ -n "$hints" ] || hints=$(printf '%s\n' "$output" | grep -m 1 -E 'ERROR|error' | sed 's/^[^ ]*:[0-9]*: //' ||
       echo "exit code $code")
     if [ "$hints" = "$shown" ]; then
-      echo "        (the same hint)"
+      echo "        $(msg same_hint)"
     else
       while IFS= read -r hint; do echo "        hint: $hint"; done <<<"$hints"
     fi
     shown=$hints
   done
-  echo "$passed of $total claims hold."
+  msg claims_hold "$passed" "$total"
   [ $passed = "$total" ]
 }
 
 check_once() {
   local stage=$1 reference=$2 status=0
   if [ -n "$reference" ]; then
-    say "checking the reference $stage with the checker"
+    say "$(msg checking_reference "$stage")"
     cmake --build "$build_dir" --target "test_$stage" >/dev/null
     report "$build_dir/tests/test_$stage"
     return
   fi
   if [ ! -f "$practice_dir/$stage/tail_merge.cpp" ]; then
-    echo "workshop: no practice copy of $stage yet: ./workshop exercise ${stage:5:1}" >&2
+    msg no_copy "$stage" "${stage:5:1}" >&2
     return 2
   fi
   copy_into_build "$stage"
-  say "checking $practice_dir/$stage/tail_merge.cpp against $stage's tests"
+  say "$(msg checking_copy "$practice_dir/$stage/tail_merge.cpp" "$stage")"
   first_failing=""
   if ! build_or_explain "practice_check_$stage"; then
     first_failing="(it does not build)"
@@ -258,9 +288,9 @@ check_once() {
   used=0
   [ ! -f "$practice_dir/$stage/.hints" ] || used=$(wc -l <"$practice_dir/$stage/.hints")
   if [ $status != 0 ]; then
-    echo "Hints used: $used. Stuck? ./workshop hint ${stage:5:1} tells a little more about the first failing claim."
+    msg hints_used_stuck "$used" "${stage:5:1}"
   elif [ "$used" != 0 ]; then
-    echo "Hints used: $used."
+    msg hints_used "$used"
   fi
   return $status
 }
@@ -284,30 +314,30 @@ hint() {
   local stage dir claim count text level
   stage=$(exercise_stage "${1:-}")
   dir=$practice_dir/$stage
-  [ -f "$dir/tail_merge.cpp" ] || { echo "workshop: no practice copy of $stage yet: ./workshop exercise ${stage:5:1}" >&2; exit 2; }
+  [ -f "$dir/tail_merge.cpp" ] || { msg no_copy "$stage" "${stage:5:1}" >&2; exit 2; }
   if [ "$(head -n 1 "$dir/.failing" 2>/dev/null)" != "$(cksum <"$dir/tail_merge.cpp")" ]; then
-    say "checking your copy first, to know which claim fails"
+    say "$(msg checking_first)"
     configure
     check_once "$stage" "" >/dev/null 2>&1 || true
   fi
   claim=$(sed -n 2p "$dir/.failing")
   if [ -z "$claim" ]; then
-    say "every claim holds: no hint needed. Now read ${stage}/README.md, or compare: ./workshop diff --mine ${stage:5:1}"
+    say "$(msg all_hold "$stage" "${stage:5:1}")"
     return 0
   fi
   if [ "$claim" = "(it does not build)" ]; then
-    echo "Your copy does not build yet: ./workshop check ${stage:5:1} shows the compiler's first errors, each with a line on what it usually means in coroutine code."
+    msg copy_does_not_build "${stage:5:1}"
     return 0
   fi
   level=$(($(grep -c -F -x "$claim" "$dir/.hints" 2>/dev/null || true) + 1))
-  IFS=$'\t' read -r count text < <(hint_for "tests/practice/$stage.hints" "$claim" "$level")
+  IFS=$'\t' read -r count text < <(hint_for "$texts/$stage.hints" "$claim" "$level")
   if [ "$level" -gt "$count" ]; then
-    echo "No more hints for \"$claim\": that was all $count. ${stage}/README.md walks the step; ./workshop diff --mine ${stage:5:1} shows the reference against your copy."
+    msg no_more_hints "$claim" "$count" "$stage" "${stage:5:1}"
     return 0
   fi
   printf '%s\n' "$claim" >>"$dir/.hints"
-  echo "Hint $level of $count for \"$claim\":"
-  echo "$text" | fold -s -w 96 | sed 's/^/  /'
+  msg hint_heading "$level" "$count" "$claim"
+  echo "$text" | fmt -s -w 96 | sed 's/^/  /'
 }
 
 check() {
@@ -317,13 +347,13 @@ check() {
       --watch) watch=1 ;;
       --reference) reference=1 ;;
       -*)
-        echo "workshop: check: unknown option $arg (--watch, --reference)" >&2
+        msg check_unknown_option "$arg" >&2
         exit 2
         ;;
       *) stage=$(exercise_stage "$arg") ;;
     esac
   done
-  [ -n "$stage" ] || { echo "workshop: check which stage? (2-5)" >&2; exit 2; }
+  [ -n "$stage" ] || { msg check_which >&2; exit 2; }
   configure
   if [ -z "$watch" ]; then
     check_once "$stage" "$reference"
@@ -333,7 +363,7 @@ check() {
   while :; do
     seen=$(stat -c %Y "$file" 2>/dev/null || echo none)
     check_once "$stage" "$reference" || true
-    say "watching $file: save it to check again (Ctrl-C to stop)"
+    say "$(msg watching "$file")"
     while [ "$(stat -c %Y "$file" 2>/dev/null || echo none)" = "$seen" ]; do sleep 0.5; done
   done
 }
@@ -348,9 +378,23 @@ diff_mine() {
   local stage
   stage=$(exercise_stage "${1:-}")
   local mine=$practice_dir/$stage/tail_merge.cpp
-  [ -f "$mine" ] || { echo "workshop: no practice copy of $stage yet: ./workshop exercise ${stage:5:1}" >&2; exit 2; }
-  diff -u --color=auto --label "$stage/tail_merge.cpp (the reference)" --label "$mine (yours)" \
+  [ -f "$mine" ] || { msg no_copy "$stage" "${stage:5:1}" >&2; exit 2; }
+  diff -u --color=auto --label "$stage/tail_merge.cpp $(msg the_reference)" --label "$mine $(msg yours)" \
     "$stage/tail_merge.cpp" "$mine" || true
+}
+
+# ./workshop lang [en|ko]: keeps the language for every later command, or
+# says which it is.
+choose_language() {
+  if [ -n "${1:-}" ]; then
+    [ -f "tests/practice/$1/messages" ] || { msg lang_unknown "$1" >&2; exit 2; }
+    mkdir -p "$practice_dir"
+    echo "$1" >"$practice_dir/.lang"
+    texts=tests/practice/$1
+    msg lang_set
+  else
+    msg lang_is
+  fi
 }
 
 command=${1:-}
@@ -361,8 +405,9 @@ case "$command" in
   hint) hint "$@" ;;
   reset) reset "$@" ;;
   diff) diff_mine "$@" ;;
+  lang) choose_language "$@" ;;
   *)
-    echo "workshop: practice: unknown command '$command' (exercise, check, hint, reset, diff)" >&2
+    msg unknown_command "$command" >&2
     exit 2
     ;;
 esac

@@ -56,13 +56,17 @@ def write_all(outputs):
 def copy_tracked(directory):
     """The project's tracked files, as they are in the working tree now, in
     directory; a file whose copy is the same already is left as it is (and
-    keeps its time, so a build there stays incremental)."""
+    keeps its time, so a build there stays incremental). A changed file is
+    written now, with the time of now: with its own older time it could look
+    older than what an earlier build there made of its previous content, and
+    would not be compiled again."""
     tracked = subprocess.run(["git", "ls-files", "-z"], capture_output=True, check=True, text=True).stdout
     for name in filter(None, tracked.split("\0")):
         source, copy = Path(name), Path(directory, name)
         if source.is_file() and (not copy.is_file() or copy.read_bytes() != source.read_bytes()):
             copy.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, copy)
+            shutil.copyfile(source, copy)
+            shutil.copymode(source, copy)
 
 
 def pyplot():
