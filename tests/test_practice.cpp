@@ -214,7 +214,7 @@ std::string shape(const std::string& text, const std::string& kind) {
 
 } // namespace
 
-TEST_CASE("the Korean texts of practice mode have every message, hint, TODO and stub of the English ones") {
+TEST_CASE("the Korean texts of practice mode have every claim, message, hint, TODO and stub of the English ones") {
   for (const std::string stage : exercises) {
     for (const std::string kind : {"hints", "todo", "stubs"}) {
       CAPTURE(stage);
@@ -225,6 +225,37 @@ TEST_CASE("the Korean texts of practice mode have every message, hint, TODO and 
             shape(english, kind));
     }
   }
+  // Every claim of the exercises has a Korean name, and every name is a claim.
+  std::string claims;
+  for (const std::string stage : exercises) {
+    const std::string list = "'" + (build_dir / "tests" / ("test_" + stage)).string() + "' --list-test-cases";
+    FILE* pipe = ::popen(list.c_str(), "r");
+    REQUIRE(pipe != nullptr);
+    std::array<char, 4096> buffer{};
+    while (const auto n = std::fread(buffer.data(), 1, buffer.size(), pipe)) {
+      claims.append(buffer.data(), n);
+    }
+    ::pclose(pipe);
+  }
+  std::istringstream korean(tests::read_file(source_dir / "tests/practice/ko/claims"));
+  int named = 0;
+  for (std::string line; std::getline(korean, line);) {
+    if (!line.empty() && line[0] != '#') {
+      CAPTURE(line);
+      REQUIRE(line.find('\t') != std::string::npos);
+      CHECK(claims.find("\n" + line.substr(0, line.find('\t')) + "\n") != std::string::npos);
+      ++named;
+    }
+  }
+  std::istringstream listed(claims);
+  for (std::string line; std::getline(listed, line);) {
+    if (!line.empty() && line.find_first_of("[=") != 0) {
+      CAPTURE(line);
+      CHECK(tests::read_file(source_dir / "tests/practice/ko/claims").find("\n" + line + "\t") != std::string::npos);
+    }
+  }
+  CHECK(named >= 20);
+
   const std::string english = tests::read_file(source_dir / "tests/practice/en/messages");
   CHECK(shape(english, "messages").size() > 200);
   CHECK(shape(tests::read_file(source_dir / "tests/practice/ko/messages"), "messages") == shape(english, "messages"));

@@ -198,6 +198,13 @@ explain_crash() {
   msg crash_gcc
 }
 
+# The claim NAME (its test case's name, in English) in the chosen language.
+claim_name() {
+  local shown=""
+  [ ! -f "$texts/claims" ] || shown=$(awk -F '\t' -v name="$1" '$1 == name { print $2; exit }' "$texts/claims")
+  printf '%s\n' "${shown:-$1}"
+}
+
 # Runs each test case of `exe` on its own; prints each claim with whether it
 # holds and, for one that does not, its hints: the exception it threw (a stub
 # says which TODO to start with), then each of the test's own (a check's
@@ -212,7 +219,7 @@ report() {
   for name in "${names[@]}"; do
     total=$((total + 1))
     if [ $hangs -ge 2 ]; then # the copy hangs: the other claims would only wait as long
-      echo "  FAIL  $name"
+      echo "  FAIL  $(claim_name "$name")"
       echo "        $(msg not_run)"
       continue
     fi
@@ -224,10 +231,10 @@ report() {
     [ $code != 124 ] || hangs=$((hangs + 1))
     if [ $code = 0 ]; then
       passed=$((passed + 1))
-      echo "  PASS  $name"
+      echo "  PASS  $(claim_name "$name")"
       continue
     fi
-    echo "  FAIL  $name"
+    echo "  FAIL  $(claim_name "$name")"
     [ -n "$first_failing" ] || first_failing=$name
     # An exception first: a check that threw says nothing about its own claim.
     hints=$(
@@ -332,11 +339,11 @@ hint() {
   level=$(($(grep -c -F -x "$claim" "$dir/.hints" 2>/dev/null || true) + 1))
   IFS=$'\t' read -r count text < <(hint_for "$texts/$stage.hints" "$claim" "$level")
   if [ "$level" -gt "$count" ]; then
-    msg no_more_hints "$claim" "$count" "$stage" "${stage:5:1}"
+    msg no_more_hints "$(claim_name "$claim")" "$count" "$stage" "${stage:5:1}"
     return 0
   fi
   printf '%s\n' "$claim" >>"$dir/.hints"
-  msg hint_heading "$level" "$count" "$claim"
+  msg hint_heading "$level" "$count" "$(claim_name "$claim")"
   echo "$text" | fmt -s -w 96 | sed 's/^/  /'
 }
 
