@@ -75,7 +75,8 @@ struct Script {
 
 // A scratch directory for the whole process, on a file system in memory where
 // there is one (the fuzzer creates and renames files thousands of times a
-// second), removed at exit.
+// second), removed at exit. (Not tests::TempDir: that one reports with
+// doctest, which the fuzzer does not link.)
 struct ScratchDir {
   fs::path path;
   ScratchDir() {

@@ -97,13 +97,18 @@ def load_catalogue(path):
     return module.MUTANTS
 
 
+def split_catalogue(arguments):
+    """The path given with --catalogue (None without one), and the other arguments."""
+    if "--catalogue" not in arguments:
+        return None, arguments
+    at = arguments.index("--catalogue")
+    return (arguments[at + 1] if at + 1 < len(arguments) else ""), arguments[:at] + arguments[at + 2:]
+
+
 def main(arguments):
-    catalogue, mutants = None, MUTANTS
-    if "--catalogue" in arguments:
-        at = arguments.index("--catalogue")
-        catalogue = Path(arguments[at + 1]).resolve()
-        mutants = load_catalogue(catalogue)
-        arguments = arguments[:at] + arguments[at + 2:]
+    catalogue, arguments = split_catalogue(arguments)
+    catalogue = Path(catalogue).resolve() if catalogue is not None else None
+    mutants = load_catalogue(catalogue) if catalogue else MUTANTS
     os.chdir(ROOT)
     names = [a for a in arguments if not a.startswith("--")]
     chosen = [m for m in mutants if (not names or any(n in m.name for n in names)) and
@@ -143,11 +148,9 @@ def main(arguments):
 
 def check_arguments(arguments):
     """What is wrong with the command line, or None."""
-    if "--catalogue" in arguments:
-        at = arguments.index("--catalogue")
-        if at + 1 == len(arguments) or not Path(arguments[at + 1]).is_file():
-            return "--catalogue needs a Python file of mutants"
-        arguments = arguments[:at] + arguments[at + 2:]
+    catalogue, arguments = split_catalogue(arguments)
+    if catalogue is not None and not Path(catalogue).is_file():
+        return "--catalogue needs a Python file of mutants"
     return next((f"unknown option {a}" for a in arguments if a.startswith("--") and a not in ("--ci", "--list")),
                 None)
 
