@@ -3,6 +3,7 @@
 #include "common/input.hpp"
 #include "common/output.hpp"
 #include "common/probe/probe.hpp"
+#include "hints.hpp"
 #include "merge_harness.hpp"
 #include "support/files.hpp"
 
@@ -138,14 +139,13 @@ IdleRun merge_while_others_idle(const common::MergeFunction& merge) {
   for (const auto& handle : handles) {
     handle->close();
   }
-  runner.join(20s, "the merge did not end within 20 s of closing its inputs: does every tail loop until "
-                   "handle->closed(), and does the merge wait for them all?");
+  runner.join(20s, text("hung_after_close"));
   const auto stall = common::debug::longest_stall();
   const auto held = common::debug::total_held();
   const auto took = std::chrono::duration_cast<common::debug::Milliseconds>(std::chrono::steady_clock::now() - start);
   common::debug::configure({});
   common::set_output_line_buffered(false);
-  CHECK_MESSAGE(!runner.failed(), "hint: the merge failed: " << runner.error());
+  CHECK_MESSAGE(!runner.failed(), hint("merge_failed", runner.error()));
   return {merged, stall.value_or(common::debug::Milliseconds(0)), held, took};
 }
 
@@ -177,8 +177,7 @@ FailedRun merge_with_one_failing(const common::MergeFunction& merge) {
   }
   const auto output = dir.path / "merged";
   Runner runner(merge, handles, common::Seconds(0.01), output);
-  runner.join(5s, "the merge did not end within 5 s after one input failed: does a tail catch the error and go on "
-                  "polling? Catch common::NoNewData only, and let every other error end the tail");
+  runner.join(5s, text("hung_after_error"));
   const std::string merged = read_file(output);
   bool kept = true;
   for (const auto& path : {paths[0], paths[2]}) {
@@ -195,28 +194,20 @@ FailedRun merge_with_one_failing(const common::MergeFunction& merge) {
 void check_tails_run_at_once(const common::MergeFunction& merge, const AtOnceHints& hints) {
   const auto run = merge_while_others_idle(merge);
   CHECK_MESSAGE(run.longest_stall.count() < 150,
-                "hint: " << hints.blocked << " for " << run.longest_stall.count() << " ms: " << hints.why_blocked);
+                hint("held_once", hints.blocked, run.longest_stall.count(), hints.why_blocked));
   // Short naps add up: a loop that polls by sleeping is held most of the time.
   CHECK_MESSAGE(run.held.count() * 4 < run.took.count(),
-                "hint: " << hints.blocked << " " << run.held.count() << " ms in all, in a run of " << run.took.count()
-                         << " ms in which the tails had little to do: " << hints.why_blocked);
-  CHECK_MESSAGE(run.merged, "hint: a line appended to one input was not merged while the other inputs stayed open: "
-                            "the tails ran one after another, not at once. "
-                                << hints.start_all);
+                hint("held_in_all", hints.blocked, run.held.count(), run.took.count(), hints.why_blocked));
+  CHECK_MESSAGE(run.merged, hint("one_after_another", hints.start_all));
 }
 
 void check_first_error_reaches_caller(const common::MergeFunction& merge, const std::string& function,
                                       const std::string& how, const std::string& and_then) {
   const auto run = merge_with_one_failing(merge);
-  CHECK_MESSAGE(run.error.find(run.bad_input) != std::string::npos,
-                "hint: one input failed, but "
-                    << function << " " << (run.error.empty() ? "returned as if all went well" : "threw: " + run.error)
-                    << ": an error of a tail must reach the caller (exit code 1). Catch "
-                       "common::NoNewData only; "
-                    << how);
-  CHECK_MESSAGE(run.others_kept, "hint: one input failed, and lines of the other inputs are missing from the "
-                                 "output: the other tails must run to their end"
-                                     << and_then);
+  CHECK_MESSAGE(
+      run.error.find(run.bad_input) != std::string::npos,
+      hint("error_lost", function, run.error.empty() ? text("returned_as_if_fine") : text("threw", run.error), how));
+  CHECK_MESSAGE(run.others_kept, hint("others_lost", and_then));
 }
 
 namespace {
@@ -267,7 +258,7 @@ void check_each_write_awaited(const common::MergeFunction& merge, const std::str
   } unobserve;
   check_merge({1, 3, 0, true, 0.01}, merge);
   CHECK(held);
-  CHECK_MESSAGE(reads_ahead == 0, "hint: the tail read on while its first line's write was not done yet: " << hint);
+  CHECK_MESSAGE(reads_ahead == 0, tests::hint("read_ahead", hint));
 }
 
 namespace {

@@ -2,6 +2,7 @@
 
 #include "common/confirm_merge.hpp"
 #include "common/simulation.hpp"
+#include "hints.hpp"
 
 #include <doctest/doctest.h>
 #include <exception>
@@ -22,18 +23,13 @@ void check_merge(const Scenario& scenario, const common::MergeFunction& merge) {
   setup.join_writers();
 
   const auto check = common::confirm_merge(setup.input_paths(), setup.output_path());
-  // A "hint: " message is what ./workshop check shows when the check fails.
-  CHECK_MESSAGE(check.ok, "hint: the merged output is not right: "
-                              << check.message
-                              << std::string(check.message.find("came from no input") != std::string::npos
-                                                 ? " (bytes of two writes mixed: did two threads write the output "
-                                                   "at once?)"
-                                                 : ""));
+  // A hint (tests/practice/en/claim_hints) is what ./workshop check shows when the check fails.
+  const bool mixed = check.message.find("came from no input") != std::string::npos;
+  CHECK_MESSAGE(check.ok, tests::hint("merge_wrong", check.message + (mixed ? " " + tests::text("bytes_mixed") : "")));
   CHECK_MESSAGE(check.lines == static_cast<std::size_t>(scenario.files) * static_cast<std::size_t>(scenario.lines),
-                "hint: the output does not hold every line that was written");
+                tests::hint("lines_missing"));
   for (const auto& handle : setup.handles()) {
-    CHECK_MESSAGE(handle->closed(), "hint: the merge returned before a tail had drained its closed input: loop until "
-                                    "handle->closed()");
+    CHECK_MESSAGE(handle->closed(), tests::hint("not_drained"));
   }
 }
 
@@ -52,9 +48,8 @@ void check_last_flush_error(const common::MergeFunction& merge) {
   }
   setup.join_writers();
   CHECK_MESSAGE(error.find("/dev/full: cannot write") != std::string::npos,
-                "hint: the output's last flush failed (a full disk) and the merge "
-                    << (error.empty() ? "returned as if every line were merged" : "failed with another error: " + error)
-                    << ": close the output (OutputFile::close) once every tail has ended, and let its error through");
+                tests::hint("last_flush_lost", error.empty() ? tests::text("returned_as_if_merged")
+                                                             : tests::text("failed_otherwise", error)));
 }
 
 common::debug::Milliseconds longest_stall_with_slow_writes(const common::MergeFunction& merge) {

@@ -17,10 +17,12 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <cstdio>
 #include <doctest/doctest.h>
 #include <filesystem>
 #include <map>
+#include <set>
 #include <sstream>
 #include <string>
 #include <sys/wait.h>
@@ -271,6 +273,45 @@ TEST_CASE("the Korean texts of practice mode have every claim, message, hint, TO
   }
 }
 
+TEST_CASE("every hint the claims' tests give is in both languages' catalogue, and every hint there is given") {
+  const std::string english = tests::read_file(source_dir / "tests/practice/en/claim_hints");
+  CHECK(shape(english, "messages").size() > 1000);
+  CHECK(shape(tests::read_file(source_dir / "tests/practice/ko/claim_hints"), "messages") ==
+        shape(english, "messages"));
+  // The keys the tests ask for (tests/hints.hpp: hint("KEY", ...) and text("KEY", ...)).
+  std::set<std::string> asked;
+  for (const auto& entry : fs::directory_iterator(source_dir / "tests")) {
+    if (entry.path().extension() != ".cpp" || entry.path().filename() == "test_practice.cpp") {
+      continue;
+    }
+    const std::string source = tests::read_file(entry.path());
+    for (const std::string call : {"hint(\"", "text(\""}) {
+      for (auto at = source.find(call); at != std::string::npos; at = source.find(call, at + 1)) {
+        const auto from = at + call.size();
+        if (at == 0 || (std::isalnum(static_cast<unsigned char>(source[at - 1])) == 0 && source[at - 1] != '_')) {
+          asked.insert(source.substr(from, source.find('"', from) - from));
+        }
+      }
+    }
+  }
+  CHECK(asked.size() > 60);
+  std::set<std::string> listed;
+  std::istringstream lines(english);
+  for (std::string line; std::getline(lines, line);) {
+    if (!line.empty() && line[0] != '#') {
+      listed.insert(line.substr(0, line.find('\t')));
+    }
+  }
+  for (const auto& key : asked) {
+    CAPTURE(key);
+    CHECK(listed.count(key) == 1);
+  }
+  for (const auto& key : listed) {
+    CAPTURE(key);
+    CHECK(asked.count(key) == 1);
+  }
+}
+
 TEST_CASE("practice mode speaks Korean with --lang ko, a Korean locale, or once ./workshop lang ko is set") {
   tests::TempDir dir;
   const auto exercise = practice(dir.path, "exercise 3 --lang ko");
@@ -292,6 +333,84 @@ TEST_CASE("practice mode speaks Korean with --lang ko, a Korean locale, or once 
   CHECK(practice(dir.path, "lang en").output.find("speaks English") != std::string::npos);
   CHECK(practice(dir.path, "lang fr").code == 2);
   CHECK(practice(dir.path, "exercise 3 --lang fr").code == 2);
+}
+
+namespace {
+
+// The lines of `output` that hold an English sentence: four words or more
+// in a row made of Latin letters only. Code (co_await, asyncio::sleep(0)),
+// paths and numbers are not such words, and a Korean word ends the row.
+std::vector<std::string> english_lines(const std::string& output) {
+  std::vector<std::string> found;
+  std::istringstream lines(output);
+  for (std::string line; std::getline(lines, line);) {
+    std::istringstream words(line);
+    int row = 0;
+    int longest = 0;
+    for (std::string word; words >> word;) {
+      while (!word.empty() && std::string(",.:;!?").find(word.back()) != std::string::npos) {
+        word.pop_back();
+      }
+      const bool latin = !word.empty() && std::all_of(word.begin(), word.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '\'';
+      });
+      row = latin ? row + 1 : 0;
+      longest = std::max(longest, row);
+    }
+    if (longest >= 4) {
+      found.push_back(line);
+    }
+  }
+  return found;
+}
+
+// The text of `key` in a practice catalogue of `language`, up to its first %s.
+std::string catalogue_text(const std::string& language, const std::string& catalogue, const std::string& key) {
+  const std::string text = tests::read_file(source_dir / "tests/practice" / language / catalogue);
+  const auto at = text.find("\n" + key + "\t");
+  REQUIRE(at != std::string::npos);
+  const auto from = at + key.size() + 2;
+  const std::string line = text.substr(from, text.find('\n', from) - from);
+  return line.substr(0, line.find("%s"));
+}
+
+} // namespace
+
+TEST_CASE("in Korean, exercise, check and hint print no English sentence: stages 2 to 5") {
+  CHECK(english_lines("hint: the tails ran one after another").size() == 1);
+  CHECK(english_lines("hint: co_await asyncio::sleep(common::Seconds(0)) 로 양보하세요 (stage3_coroutines/README.md)")
+            .empty());
+  // A wrong solution of each stage, and the hint the check must give for it.
+  const std::map<std::string, std::pair<std::string, std::string>> wrong{
+      {"stage2_mixed", {"stage2_mixed-awaited-one-by-one", "one_after_another"}},
+      {"stage3_coroutines", {"stage3_coroutines-readline-on-the-loop", "s3_readline_on_loop"}},
+      {"stage4_bottom_up", {"stage4_bottom_up-readline-on-the-thread", "s4_readline_on_tail_thread"}},
+      {"stage5_nonblocking", {"stage5_nonblocking-write-on-the-loop", "s5_write_on_loop"}},
+  };
+  for (const auto& [stage_name, edit_and_key] : wrong) {
+    const std::string stage = stage_name; // CAPTURE's lambda cannot take a structured binding
+    CAPTURE(stage);
+    tests::TempDir dir;
+    REQUIRE(practice(dir.path, "lang ko").code == 0);
+    const auto started = practice(dir.path, "exercise " + number(stage));
+    const auto first = practice(dir.path, "check " + number(stage));
+    fs::copy_file(source_dir / stage / "tail_merge.cpp", dir.path / stage / "tail_merge.cpp",
+                  fs::copy_options::overwrite_existing);
+    apply_edit(source_dir / "tests/practice/wrong" / (edit_and_key.first + ".edit"),
+               dir.path / stage / "tail_merge.cpp");
+    const auto checked = practice(dir.path, "check " + number(stage));
+    const auto hinted = practice(dir.path, "hint " + number(stage));
+    for (const auto* result : {&started, &first, &checked, &hinted}) {
+      const std::string output = result->output;
+      CAPTURE(output);
+      CHECK(result->code == (result == &started || result == &hinted ? 0 : 1));
+      CHECK(english_lines(output) == std::vector<std::string>{});
+    }
+    const std::string output = checked.output;
+    CAPTURE(output);
+    CHECK(output.find("hint: " + catalogue_text("ko", "claim_hints", edit_and_key.second)) != std::string::npos);
+    CHECK(output.find(catalogue_text("ko", "messages", "claims_hold")) != std::string::npos);
+  }
 }
 
 TEST_CASE("the reference solution, copied into the practice copy, passes the check") {

@@ -1,6 +1,7 @@
 // stage2_mixed: the top level is a coroutine; the blocking tails run on a
 // pool; every write hops back to the loop.
 #include "claims.hpp"
+#include "hints.hpp"
 #include "merge_harness.hpp"
 #include "stage2_mixed/tail_merge.hpp"
 #include "thread_record.hpp"
@@ -27,29 +28,18 @@ TEST_CASE("the tails read on pool threads, and every write happens on the loop's
   // asyncio::run runs the loop on the calling thread: this one.
   const auto loop = std::this_thread::get_id();
   const auto readers = record.threads(common::probe::Event::readline);
-  // A "hint: " message is what ./workshop check shows when the check fails.
-  CHECK_MESSAGE(record.threads(common::probe::Event::write) == std::set{loop},
-                "hint: an output write ran on a pool thread: in this step the loop's thread does every write; hand "
-                "each one to it with run_coroutine_threadsafe(write_async(output, data), loop).get(), not a mutex");
-  CHECK_MESSAGE(readers.count(loop) == 0, "hint: a readline ran on the loop's thread: the blocking tails belong on the "
-                                          "pool, with run_in_executor(pool, tail_file, ...)");
-  CHECK_MESSAGE(!record.threads(common::probe::Event::close).empty(),
-                "hint: the output was never closed: its last lines wait in its buffer, and a failed last write "
-                "would go unseen. run_tasks_mixed closes it once every tail has ended");
+  // A hint (tests/practice/en/claim_hints) is what ./workshop check shows when the check fails.
+  CHECK_MESSAGE(record.threads(common::probe::Event::write) == std::set{loop}, tests::hint("s2_write_on_pool"));
+  CHECK_MESSAGE(readers.count(loop) == 0, tests::hint("s2_readline_on_loop"));
+  CHECK_MESSAGE(!record.threads(common::probe::Event::close).empty(), tests::hint("s2_never_closed"));
   CHECK_MESSAGE((tests::only(record.threads(common::probe::Event::open), loop) &&
                  tests::only(record.threads(common::probe::Event::close), loop)),
-                "hint: the output was opened or closed off the loop's thread: the loop owns it, so "
-                "run_tasks_mixed opens it and closes it there");
-  CHECK_MESSAGE(readers.size() == static_cast<std::size_t>(live.files),
-                "hint: fewer threads read than there are tails: the pool has fewer threads than there are tails, so "
-                "some inputs wait until others finish (a pool of handles.size() threads)");
+                tests::hint("s2_open_close_off_loop"));
+  CHECK_MESSAGE(readers.size() == static_cast<std::size_t>(live.files), tests::hint("s2_pool_too_small"));
 }
 
 TEST_CASE("each tail waits for its write to be done before it reads on, as the book's waits on future.result()") {
-  tests::check_each_write_awaited(tests::stage_merge,
-                                  "wait for each write's future (.get()), as the book's tail_file waits on "
-                                  "future.result(), so a slow output holds the tails back instead of queueing every "
-                                  "line in memory");
+  tests::check_each_write_awaited(tests::stage_merge, tests::text("s2_wait_for_write"));
 }
 
 TEST_CASE("more inputs than the default pool has threads are all merged") {
@@ -62,15 +52,9 @@ TEST_CASE("more inputs than the default pool has threads are all merged") {
 TEST_CASE("the tails run at once, and nothing blocks the loop: a line appended to one input is merged while the "
           "others stay open and idle") {
   tests::check_tails_run_at_once(
-      tests::stage_merge,
-      {"something blocked the loop's thread",
-       "the loop does every write the tails hand it, so it must never wait itself (a join, a .get() or a sleep on "
-       "it); the blocking tails wait on their pool threads (stage2_mixed/README.md, The trap in this step)",
-       "Start every tail on the pool before awaiting any of them, the book's asyncio.gather"});
+      tests::stage_merge, {tests::text("loop_blocked"), tests::text("s2_why_blocked"), tests::text("s2_start_all")});
 }
 
 TEST_CASE("the first error of a tail reaches the caller, and the other inputs' lines are kept") {
-  tests::check_first_error_reaches_caller(
-      tests::stage_merge, "run_tasks_mixed",
-      "run_in_executor carries a tail's exception to its awaiter, and gather rethrows the first", "");
+  tests::check_first_error_reaches_caller(tests::stage_merge, "run_tasks_mixed", tests::text("s2_error_path"), "");
 }

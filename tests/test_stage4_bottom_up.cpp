@@ -1,6 +1,7 @@
 // stage4_bottom_up: the leaf is a coroutine; each old thread drives an event
 // loop of its own to run it.
 #include "claims.hpp"
+#include "hints.hpp"
 #include "merge_harness.hpp"
 #include "stage4_bottom_up/tail_merge.hpp"
 #include "support/files.hpp"
@@ -52,21 +53,17 @@ TEST_CASE("each tail thread runs its own loop: readline on the pool, nothing on 
   const auto writers = record.threads(common::probe::Event::write);
   CHECK_FALSE(readers.empty());
   // The writes happen on the tail threads (one per input), the reads on the
-  // shared pool: no thread does both, and the caller does neither. A "hint: "
-  // message is what ./workshop check shows when the check fails.
+  // shared pool: no thread does both, and the caller does neither. A hint
+  // (tests/practice/en/claim_hints) is what ./workshop check shows when the
+  // check fails.
   CHECK_MESSAGE(writers.size() == static_cast<std::size_t>(tests::prefilled.files),
-                "hint: the writes did not come from one thread per input: each tail thread runs tail_async on an "
-                "event loop of its own (an asio::io_context in tail_file, run_until_complete), not on a pool or on "
-                "one loop shared by every thread");
+                tests::hint("s4_not_one_per_input"));
   for (const auto& reader : readers) {
-    CHECK_MESSAGE(writers.count(reader) == 0,
-                  "hint: a readline ran on a tail thread: tail_async hands it to the pool with run_in_executor");
+    CHECK_MESSAGE(writers.count(reader) == 0, tests::hint("s4_readline_on_tail_thread"));
   }
-  CHECK_MESSAGE(readers.count(std::this_thread::get_id()) == 0, "hint: a readline ran on the caller's thread");
-  CHECK_MESSAGE(writers.count(std::this_thread::get_id()) == 0, "hint: a write ran on the caller's thread");
-  CHECK_MESSAGE(!record.threads(common::probe::Event::close).empty(),
-                "hint: the output was never closed: its last lines wait in its buffer, and a failed last write "
-                "would go unseen. run_threads, stage 1's, closes it once every thread has ended");
+  CHECK_MESSAGE(readers.count(std::this_thread::get_id()) == 0, tests::hint("s4_readline_on_caller"));
+  CHECK_MESSAGE(writers.count(std::this_thread::get_id()) == 0, tests::hint("s4_write_on_caller"));
+  CHECK_MESSAGE(!record.threads(common::probe::Event::close).empty(), tests::hint("s4_never_closed"));
 }
 
 TEST_CASE("threads stay within one per file plus a constant, and every loop is released") {
@@ -95,15 +92,13 @@ TEST_CASE("threads stay within one per file plus a constant, and every loop is r
     tests::stage_merge(handles, interval, output_path);
     // Every per-thread loop is gone with its thread: no descriptor is left
     // behind but the inputs' own handles (the book's version keeps ~4 per file).
-    CHECK_MESSAGE(open_descriptors() == descriptors_with_inputs,
-                  "hint: an event loop outlived its tail: create the io_context inside tail_file, so it goes with it");
+    CHECK_MESSAGE(open_descriptors() == descriptors_with_inputs, tests::hint("s4_loop_outlived"));
   });
   done = true;
   sampler.join();
 
   // The tail threads, plus the sampler; the pool existed before.
-  CHECK_MESSAGE(peak <= threads_before + scenario.files + 1,
-                "hint: more threads than one per input: the coroutines need no threads of their own");
+  CHECK_MESSAGE(peak <= threads_before + scenario.files + 1, tests::hint("s4_too_many_threads"));
   CHECK(current_threads() == threads_before);
   CHECK(open_descriptors() == descriptors_before);
 }
@@ -111,15 +106,9 @@ TEST_CASE("threads stay within one per file plus a constant, and every loop is r
 TEST_CASE("the tails run at once, and no tail's loop is blocked: a line appended to one input is merged while the "
           "others stay open and idle") {
   tests::check_tails_run_at_once(
-      tests::stage_merge,
-      {"a tail's event loop was blocked",
-       "tail_async waits for data by suspending (the awaitable wait of common/asyncio.hpp), not by blocking its "
-       "thread (common::wait_for_data, a sleep, a future's .get()) (stage4_bottom_up/README.md)",
-       "Start a thread for every tail before joining any of them, as stage 1 does"});
+      tests::stage_merge, {tests::text("s4_blocked"), tests::text("s4_why_blocked"), tests::text("s4_start_all")});
 }
 
 TEST_CASE("the first error of a tail reaches the caller, and the other inputs' lines are kept") {
-  tests::check_first_error_reaches_caller(
-      tests::stage_merge, "run_threads",
-      "run_until_complete rethrows the coroutine's exception in tail_file, and run_threads keeps it", "");
+  tests::check_first_error_reaches_caller(tests::stage_merge, "run_threads", tests::text("s4_error_path"), "");
 }

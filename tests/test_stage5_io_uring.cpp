@@ -3,6 +3,7 @@
 #include "beyond/io_uring/tail_merge.hpp"
 #include "claims.hpp"
 #include "common/system/posix_io.hpp"
+#include "hints.hpp"
 #include "merge_harness.hpp"
 #include "support/files.hpp"
 #include "thread_record.hpp"
@@ -59,7 +60,7 @@ TEST_CASE("with 100 ms writes, the loop is never held: the writes are stage 5's,
 }
 
 TEST_CASE("each tail waits for its write to be done on the writer thread before it reads on") {
-  tests::check_each_write_awaited(tests::stage_merge, "co_await the write, as stage 5's tail_async does");
+  tests::check_each_write_awaited(tests::stage_merge, tests::text("uring_await_write"));
 }
 
 TEST_CASE("a read slot given back goes to one tail: a tail woken to find it taken again waits on") {

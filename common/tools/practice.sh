@@ -5,9 +5,10 @@
 # top and .stubs at its end; `check` links it with the stage's tests
 # (practice_check_<stage>, tests/CMakeLists.txt), and `hint` reads
 # tests/practice/<lang>/<stage>.hints. Every sentence it prints is in
-# tests/practice/<lang>/messages. The copy's directory keeps the first claim
-# that failed (.failing) and the hints shown (.hints); the practice directory
-# keeps the language chosen (.lang). PRACTICE_DIR=DIR keeps the copies in DIR,
+# tests/practice/<lang>/messages, and the tests' hints it shows in
+# claim_hints (the tests read WORKSHOP_LANG). The copy's directory keeps the
+# first claim that failed (.failing) and the hints shown (.hints); the
+# practice directory keeps the language chosen (.lang). PRACTICE_DIR=DIR keeps the copies in DIR,
 # not practice/; PRESET=NAME builds in build/NAME, BUILD_DIR=DIR in DIR,
 # already configured.
 set -euo pipefail
@@ -39,6 +40,12 @@ if [ ! -f "tests/practice/$lang/messages" ]; then
   exit 2
 fi
 texts=tests/practice/$lang
+# The tests give their hints in the same language (tests/hints.hpp).
+export WORKSHOP_LANG=$lang
+# The hints of a wrong merged output, shown after the others: what they
+# begin with (up to the first %s).
+late_hints=$(awk -F '\t' '$1 == "merge_wrong" || $1 == "lines_missing" { sub(/%s.*/, "", $2); print $2 }' \
+  "$texts/claim_hints")
 
 # msg KEY [VALUE...]: the sentence KEY of $texts/messages, each %s filled in
 # with the next VALUE.
@@ -53,7 +60,10 @@ msg() {
 # The stage of exercise N; stage 1 is where the migration starts.
 exercise_stage() {
   local stage
-  stage=$(stage_dir "${1:-}")
+  if ! stage=$(stage_dir "${1:-}" 2>/dev/null); then
+    msg no_such_stage "${1:-}" >&2
+    exit 2
+  fi
   if [ "$stage" = stage1_threads ]; then
     msg no_stage_1 >&2
     exit 2
@@ -241,8 +251,9 @@ report() {
       printf '%s\n' "$output" | sed -n 's/.*THREW exception: "\{0,1\}\([^"]*\)"\{0,1\}$/\1/p' | head -n 1
       # The causes before the symptoms: a wrong merged output is what many mistakes lead to.
       printf '%s\n' "$output" | sed -n 's/.*logged: hint: //p; s/^hint: //p' | awk '!seen[$0]++' |
-        awk '/^the (merged )?output (is not right|does not hold)/ { late[n++] = $0; next } { print }
-             END { for (i = 0; i < n; i++) print late[i] }' | head -n 3
+        awk -v late="$late_hints" 'BEGIN { split(late, prefixes, "\n") }
+             { for (i in prefixes) if (index($0, prefixes[i]) == 1) { later[n++] = $0; next } print }
+             END { for (i = 0; i < n; i++) print later[i] }' | head -n 3
     )
     [ $code != 124 ] || hints=$(msg never_ended)
     if [ "$(printf '%s\n' "$hints" | head -n 1)" = "no new data" ]; then
@@ -253,9 +264,12 @@ report() {
       [ -n "$crash_hints" ] || crash_hints=$(explain_crash "$exe" "$name" "$output" "$mine")
       hints=$crash_hints
     fi
-    # The test's own words, without the test source's file and line.
-    [ -n "$hints" ] || hints=$(printf '%s\n' "$output" | grep -m 1 -E 'ERROR|error' | sed 's/^[^ ]*:[0-9]*: //' ||
-      echo "exit code $code")
+    # A check without a hint: its expression, without the test source's file and line.
+    if [ -z "$hints" ]; then
+      hints=$(printf '%s\n' "$output" | grep -m 1 -E 'ERROR|error' |
+        sed 's/^[^ ]*:[0-9]*: //; s/^ERROR: //; s/ is NOT correct!$//' || true)
+      if [ -n "$hints" ]; then hints=$(msg failed_check "$hints"); else hints=$(msg exit_code "$code"); fi
+    fi
     if [ "$hints" = "$shown" ]; then
       echo "        $(msg same_hint)"
     else
