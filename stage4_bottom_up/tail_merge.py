@@ -44,13 +44,19 @@ async def tail_async(handle, interval, write):
 
 def tail_file(handle, interval, write):
     # The old blocking function, now a wrapper: this thread drives an event
-    # loop of its own until the coroutine is done, then closes it. (Each
-    # loop has its own default pool here, so each tail has a second thread
-    # for its reads; the C++ loops share one pool.)
+    # loop of its own until the coroutine is done. The loop is closed when
+    # the thread's work ends, so it does not keep its descriptors. (Each loop
+    # has its own default pool here, so each tail has a second thread for its
+    # reads; the C++ loops share one pool.)
+    loop = asyncio.new_event_loop()
+
     async def write_adapter(data):
         await write_async(write, data)
 
-    asyncio.run(tail_async(handle, interval, write_adapter))
+    try:
+        loop.run_until_complete(tail_async(handle, interval, write_adapter))
+    finally:
+        loop.close()
 
 
 def run_threads(handles, interval, output_path):

@@ -527,6 +527,27 @@ class KoreanDocs(unittest.TestCase):
                           if word in line]
         self.assertEqual(found, [], "words the glossary says not to use:\n" + "\n".join(found))
 
+    def test_korean_diff_heads_each_step_in_the_language_practice_mode_speaks(self):
+        def first_line(*arguments, **environment):
+            with tempfile.TemporaryDirectory() as practice:
+                env = {**os.environ, "LANG": "C.UTF-8", "LC_ALL": "", "LC_MESSAGES": "", "PRACTICE_DIR": practice,
+                       **environment}
+                if "lang" in environment:
+                    Path(practice, ".lang").write_text(environment["lang"] + "\n")
+                done = subprocess.run([sys.executable, str(TOOLS / "diff.py"), *arguments], capture_output=True,
+                                      text=True, env=env, check=True)
+            return done.stdout.splitlines()[0]
+
+        korean = {}
+        for line in (TOOLS.parents[1] / "tests/practice/ko/steps").read_text().splitlines():
+            if line and not line.startswith("#"):
+                key, text = line.split("\t", 1)
+                korean[key] = text
+        self.assertEqual(first_line("3", "4", LANG="ko_KR.UTF-8"), korean["stage3_coroutines stage4_bottom_up"])
+        self.assertEqual(first_line("1", "2", lang="ko"), korean["stage1_threads stage2_mixed"])
+        self.assertEqual(first_line("2", "4", lang="ko"), "stage2_mixed → stage4_bottom_up")
+        self.assertTrue(first_line("1", "2").startswith("Top-down, first step"))
+
     def test_korean_glossary_check_finds_an_avoided_word(self):
         avoided = avoided_terms("| main thread | 주 스레드 | `메인 스레드` |\n| x | y | |\n")
         self.assertEqual(avoided, {"메인 스레드": "주 스레드"})

@@ -18,22 +18,18 @@ import toolkit
 
 FILES = ("CMakeLists.txt", "main.cpp", "tail_merge.hpp", "tail_merge.cpp")
 STAGES = ("stage1_threads", "stage2_mixed", "stage3_coroutines", "stage4_bottom_up", "stage5_nonblocking")
-# Each step of the page, with one sentence for its heading.
-STEPS = {
-    ("stage1_threads", "stage2_mixed"): "Top-down, first step: the top level becomes a coroutine; the unchanged "
-    "blocking tails run on a thread pool, and every write hops back to the event loop instead of taking a mutex.",
-    ("stage2_mixed", "stage3_coroutines"): "Top-down, second step: the tail loop itself becomes a coroutine; only "
-    "the blocking readline still runs on the pool.",
-    ("stage3_coroutines", "stage4_bottom_up"): "Bottom-up instead: the coroutine tail_async stays, and the old "
-    "thread-based top level returns, each thread driving an event loop of its own.",
-    ("stage1_threads", "stage4_bottom_up"): "Bottom-up, seen from the start: run_threads is untouched, and "
-    "tail_file becomes a wrapper that runs the coroutine tail_async on the thread's own loop.",
-    ("stage3_coroutines", "stage5_nonblocking"): "No blocking call left on the loop: the output file moves to a "
-    "writer thread with its own loop, and the tails await their writes there.",
-    ("stage5_nonblocking", "beyond/io_uring"): "Beyond the book: no read left on the thread pool either; each read "
-    "goes to the kernel through io_uring, and the loop is called back with the bytes.",
-}
 USAGE = "usage: ./workshop diff A B [--side-by-side]   (A, B: 1-5, stage directory names, or io_uring)\n"
+
+
+def steps(lang="en"):
+    """Each step of the page, in order, with the sentence that heads it:
+    tests/practice/<lang>/steps (("other",): the sentence of any other pair)."""
+    table = {}
+    for line in toolkit.read_text(Path("tests/practice", lang, "steps")).splitlines():
+        if line and not line.startswith("#"):
+            key, text = line.split("\t", 1)
+            table[tuple(key.split(" "))] = text
+    return table
 
 
 def step_dir(name):
@@ -61,10 +57,11 @@ def page(out):
              "file: the earlier stage on the left, the later one on the right; removed lines are red, added lines "
              "green, and within a changed line the part that changed is yellow. Files that did not change are "
              "listed, not shown.</p>\n<ul>\n"]
+    pairs = {key: text for key, text in steps().items() if len(key) == 2}
     parts += [f"<li><a href=\"#{a}-{b}\">{a} &rarr; {b}</a>: {html.escape(text)}</li>\n"
-              for (a, b), text in STEPS.items()]
+              for (a, b), text in pairs.items()]
     parts.append("</ul>\n")
-    for (a, b), text in STEPS.items():
+    for (a, b), text in pairs.items():
         if not (os.path.isdir(a) and os.path.isdir(b)):
             continue
         parts.append(f"<h2 id=\"{a}-{b}\">{a} &rarr; {b}</h2>\n<p>{html.escape(text)}</p>\n")
@@ -90,7 +87,9 @@ def terminal(a, b, side_by_side):
             raise toolkit.Failure("--side-by-side", f"needs {needed} columns for these files (their longest line "
                                   f"has {longest} characters), and this terminal has {width}: widen it, or see "
                                   "every step side by side in a page: ./workshop diff --html")
-    print(STEPS.get((a, b), f"From {a} to {b}."), end="\n\n", flush=True)
+    sentences = steps(toolkit.language())  # in the language practice mode speaks
+    print(sentences.get((a, b), sentences[("other",)].replace("%s", a, 1).replace("%s", b, 1)), end="\n\n",
+          flush=True)
     if not side_by_side:
         subprocess.run(["diff", "-ru", "--exclude=README.md", f"--color={colour}", a, b])
         return

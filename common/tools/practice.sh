@@ -56,6 +56,7 @@ msg() {
   # shellcheck disable=SC2059 # the catalogue's text is the format
   printf "$text\n" "$@"
 }
+hint_label=$(msg hint_label) # before each hint check shows
 
 # The stage of exercise N; stage 1 is where the migration starts.
 exercise_stage() {
@@ -273,7 +274,7 @@ report() {
     if [ "$hints" = "$shown" ]; then
       echo "        $(msg same_hint)"
     else
-      while IFS= read -r hint; do echo "        hint: $hint"; done <<<"$hints"
+      while IFS= read -r hint; do echo "        $hint_label: $hint"; done <<<"$hints"
     fi
     shown=$hints
   done
@@ -310,8 +311,9 @@ check_once() {
   [ ! -f "$practice_dir/$stage/.hints" ] || used=$(wc -l <"$practice_dir/$stage/.hints")
   if [ $status != 0 ]; then
     msg hints_used_stuck "$used" "${stage:5:1}"
-  elif [ "$used" != 0 ]; then
-    msg hints_used "$used"
+  else
+    [ "$used" = 0 ] || msg hints_used "$used"
+    msg next_step "$stage" "${stage:5:1}"
   fi
   return $status
 }
@@ -400,8 +402,18 @@ diff_mine() {
   stage=$(exercise_stage "${1:-}")
   local mine=$practice_dir/$stage/tail_merge.cpp
   [ -f "$mine" ] || { msg no_copy "$stage" "${stage:5:1}" >&2; exit 2; }
-  diff -u --color=auto --label "$stage/tail_merge.cpp $(msg the_reference)" --label "$mine $(msg yours)" \
-    "$stage/tail_merge.cpp" "$mine" || true
+  # The TODO list at the top of the copy is not code: left out while it is
+  # there as it was written (in either language), with the line after it.
+  local todo lines from=1
+  for todo in tests/practice/*/"$stage.todo"; do
+    lines=$(wc -l <"$todo")
+    if head -n "$lines" "$mine" | cmp -s - "$todo"; then
+      from=$((lines + 2))
+      break
+    fi
+  done
+  tail -n +"$from" "$mine" | diff -u --color=auto --label "$stage/tail_merge.cpp $(msg the_reference)" \
+    --label "$mine $(msg yours)" "$stage/tail_merge.cpp" - || true
 }
 
 # ./workshop lang [en|ko]: keeps the language for every later command, or

@@ -25,6 +25,19 @@ class Failure(Exception):
         super().__init__(f"{path}: {reason}")
 
 
+def language():
+    """The language practice mode speaks, as common/tools/practice.sh decides
+    it: the one ./workshop lang kept, else Korean where the locale is, else
+    English."""
+    try:
+        kept = Path(os.environ.get("PRACTICE_DIR", "practice"), ".lang").read_text().strip()
+    except OSError:
+        kept = ""
+    locale = os.environ.get("LC_ALL") or os.environ.get("LC_MESSAGES") or os.environ.get("LANG") or ""
+    chosen = kept or ("ko" if locale.startswith("ko") else "en")
+    return chosen if chosen in ("en", "ko") else "en"
+
+
 def read_text(path):
     try:
         with open(path, encoding="utf-8") as file:
