@@ -1,12 +1,9 @@
 """The Python tools of common/tools/: the benchmark (bench.py: its runs, its
 report) and the trace picture (trace_picture.py), on small hand-made inputs.
 
-ctest runs one entry per test method (tests/CMakeLists.txt):
-  test_tools.py --list             the test methods, one per line
-  test_tools.py --test-case=NAME   runs that one; a name that selects nothing fails
-  test_tools.py --count            how many there are, as doctest's --count says it
-The picture tests need matplotlib; where it is missing they are not counted
-and not registered, and CMake says so.
+ctest runs one entry per test method (support/ctest_main.py). The picture
+tests need matplotlib; where it is missing they are not counted and not
+registered, and CMake says so.
 """
 import importlib.util
 import json
@@ -22,6 +19,8 @@ from pathlib import Path
 TOOLS = Path(__file__).resolve().parent.parent / "common" / "tools"
 sys.path.insert(0, str(TOOLS))
 import bench  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parent / "support"))
+import ctest_main  # noqa: E402
 import trace_picture  # noqa: E402
 
 HAVE_MATPLOTLIB = importlib.util.find_spec("matplotlib") is not None
@@ -556,27 +555,7 @@ class KoreanDocs(unittest.TestCase):
 CASES = (BenchReport, TracePicture, Toolkit, KoreanDocs)
 
 
-def main():
-    names = [name for case in CASES for name in unittest.TestLoader().getTestCaseNames(case)
-             if HAVE_MATPLOTLIB or not name.startswith("test_picture")]
-    if sys.argv[1:] == ["--count"]:
-        print(f"passing the current filters: {len(names)}")
-        return 0
-    if sys.argv[1:] == ["--list"]:
-        print("\n".join(names))
-        return 0
-    chosen = [argument.split("=", 1)[1] for argument in sys.argv[1:] if argument.startswith("--test-case=")]
-    if len(chosen) != 1 or chosen[0] not in names:
-        print(f"test_tools.py: no test case {chosen}; the test cases are: {', '.join(names)}", file=sys.stderr)
-        return 1
-    case = next(case for case in CASES if chosen[0] in unittest.TestLoader().getTestCaseNames(case))
-    result = unittest.TextTestRunner(verbosity=2).run(unittest.TestSuite([case(chosen[0])]))
-    passed = result.wasSuccessful() and not result.skipped
-    # The summary line doctest prints, so one grep counts every test case.
-    print(f"[test_tools.py] test cases: 1 | {int(passed)} passed | {int(not passed)} failed")
-    return 0 if passed else 1
-
-
 if __name__ == "__main__":
     os.environ.setdefault("MPLBACKEND", "Agg")
-    sys.exit(main())
+    sys.exit(ctest_main.main("test_tools.py", CASES,
+                             lambda name: HAVE_MATPLOTLIB or not name.startswith("test_picture")))
