@@ -43,14 +43,15 @@ async def run_tasks_mixed(handles, interval, output_path):
     # needs a thread of its own. The default pool (a few threads per core)
     # would leave the other tails queued behind running ones, and their
     # lines unmerged.
-    with concurrent.futures.ThreadPoolExecutor(max_workers=len(handles)) as pool:
-        tasks = []
-        for handle in handles:
-            tasks.append(loop.run_in_executor(pool, tail_file, handle, interval, write))
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=len(handles))
+    tasks = []
+    for handle in handles:
+        tasks.append(loop.run_in_executor(pool, tail_file, handle, interval, write))
 
-        # Waits for every tail, then raises the first error: what stage 1's
-        # threads had to keep by hand.
-        await common.gather(tasks)
+    # Waits for every tail, then raises the first error: what stage 1's
+    # threads had to keep by hand.
+    await common.gather(tasks)
+    pool.shutdown()  # its threads are idle: every tail has ended
     output.close()
 
 

@@ -508,6 +508,38 @@ class Toolkit(unittest.TestCase):
             self.assertEqual(int(Path(copy, "same").stat().st_mtime), int(an_hour_ago))
 
 
+class Twins(unittest.TestCase):
+    def test_twins_each_stage_has_the_book_functions_in_both_languages_on_one_row(self):
+        sys.path.insert(0, str(TOOLS))
+        import twins
+        book = {"stage1_threads": ["tail_file", "run_threads"],
+                "stage2_mixed": ["write_async", "tail_file", "run_tasks_mixed"],
+                "stage3_coroutines": ["write_async", "tail_async", "run_tasks"],
+                "stage4_bottom_up": ["write_async", "tail_async", "tail_file", "run_threads"],
+                "stage5_nonblocking": ["WriteThread", "WriteThread.start", "WriteThread.write", "WriteThread.stop",
+                                       "tail_async", "run_fully_async"]}
+        root = TOOLS.parents[1]
+        previous = os.getcwd()
+        os.chdir(root)
+        try:
+            for stage, names in book.items():
+                both = [name for name, python, cpp in twins.rows(stage) if python and cpp]
+                self.assertEqual([name for name in both if name in names], names, stage)
+                self.assertIn("main", both)
+                for name, python, cpp in twins.rows(stage):  # each row holds that function, in both
+                    short = name.split(".")[-1]
+                    if python and cpp and name != "main":
+                        self.assertRegex("\n".join(python), rf"(def|class) {short}\b")
+                        self.assertIn(name.split(".")[0] if short == "__init__" else short, "\n".join(cpp))
+        finally:
+            os.chdir(previous)
+        done = subprocess.run([sys.executable, str(TOOLS / "diff.py"), "--python", "3"], capture_output=True,
+                              text=True, env={**os.environ, "COLUMNS": "250"})
+        self.assertEqual(done.returncode, 0, done.stderr)
+        row = next(line for line in done.stdout.splitlines() if line.startswith("async def tail_async("))
+        self.assertIn("| awaitable<void> tail_async(", row)
+
+
 class KoreanDocs(unittest.TestCase):
     def test_korean_files_use_the_glossary_terms(self):
         avoided = avoided_terms((ROOT / "docs" / "glossary.ko.md").read_text())
@@ -552,7 +584,7 @@ class KoreanDocs(unittest.TestCase):
         self.assertEqual(avoided, {"메인 스레드": "주 스레드"})
 
 
-CASES = (BenchReport, TracePicture, Toolkit, KoreanDocs)
+CASES = (BenchReport, TracePicture, Toolkit, Twins, KoreanDocs)
 
 
 if __name__ == "__main__":
