@@ -8,6 +8,7 @@ registered, and CMake says so.
 import importlib.util
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -538,6 +539,34 @@ class Twins(unittest.TestCase):
         self.assertEqual(done.returncode, 0, done.stderr)
         row = next(line for line in done.stdout.splitlines() if line.startswith("async def tail_async("))
         self.assertIn("| awaitable<void> tail_async(", row)
+
+
+    def test_twins_the_lines_the_readmes_show_for_each_step_are_in_the_code(self):
+        root = TOOLS.parents[1]
+        collapse = lambda text: " ".join(text.split())  # noqa: E731
+        code = {stage: {language: collapse((root / stage / f"tail_merge.{language}").read_text())
+                        for language in ("py", "cpp")} for stage in book_stages()}
+        row = re.compile(r"^\| (?:(\d) \| )?`([^`]+)` \| `([^`]+)` \|$")
+        shown = 0
+        for page in ("README.md", "README.ko.md", "docs/stages.ko.md", *(f"{s}/README.md" for s in book_stages())):
+            stage = None
+            for line in (root / page).read_text().splitlines():
+                found = re.search(r"\((stage\d_\w+)\)$", line) if line.startswith("## ") else None
+                stage = found.group(1) if found else stage
+                match = row.match(line)
+                if not match:
+                    continue
+                where = book_stages()[int(match.group(1)) - 1] if match.group(1) else \
+                    (stage if page.startswith("docs/") else page.split("/")[0])
+                for language, snippet in (("py", match.group(2)), ("cpp", match.group(3))):
+                    for part in filter(None, (collapse(piece) for piece in snippet.split("..."))):
+                        self.assertIn(part, code[where][language], f"{page}: {snippet}")
+                shown += 1
+        self.assertGreaterEqual(shown, 50)  # every table was read
+
+
+def book_stages():
+    return ["stage1_threads", "stage2_mixed", "stage3_coroutines", "stage4_bottom_up", "stage5_nonblocking"]
 
 
 class KoreanDocs(unittest.TestCase):
