@@ -17,8 +17,10 @@ hold any bytes, and they reach the output unchanged.
 
 import argparse
 import asyncio
+import json
 import os
 import random
+import resource
 import shutil
 import signal
 import sys
@@ -405,6 +407,7 @@ def parse_command_line(argv):
     parser.add_argument("--prefill", action="store_true", help="write every line before the merge starts")
     parser.add_argument("--output", help="merged output file (default: 'merged' in a temporary directory)")
     parser.add_argument("--inputs-dir", help="write the input files into this new or empty directory and keep them")
+    parser.add_argument("--stats", help="write the run's figures to this file as JSON (used by ./workshop bench)")
     parser.add_argument("--follow", action="store_true", help="merge the FILEs given after the options")
     parser.add_argument("--from-end", action="store_true", help="follow only what is appended from now on")
     parser.add_argument("input", nargs="*", help=argparse.SUPPRESS)
@@ -549,14 +552,21 @@ def stage_main(merge, argv=None):
                       options.output, options.inputs_dir)
         stopper = _Stopper(lambda name: note(f"{name}: stopping the writers, merging what they wrote, then stopping"))
         stopper.stop = setup.stop_writers
-        start = time.monotonic()
+        start, cpu_before = time.monotonic(), time.process_time()
         merge(setup.handles, options.interval, setup.output_path)
-        elapsed = time.monotonic() - start
+        elapsed, cpu = time.monotonic() - start, time.process_time() - cpu_before
         peak = _peak_threads
+        rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # before confirm_merge reads every file
         setup.join_writers()
         check = confirm_merge(setup.input_paths, setup.output_path)
         print(f"{PROGRAM_NAME}: {options.files} files, {check.lines} lines merged in {elapsed:.2f} s, "
               f"peak {peak} threads, seed {options.seed}, confirm_merge {'OK' if check.ok else 'FAILED'}", flush=True)
+        if options.stats:
+            with open(options.stats, "w") as stats:
+                json.dump({"stage": PROGRAM_NAME, "language": "Python", "files": options.files, "lines": check.lines,
+                           "prefill": options.prefill, "seconds": elapsed, "lines_per_second": check.lines / elapsed,
+                           "peak_threads": peak, "peak_rss_mib": rss_mib, "cpu_seconds": cpu,
+                           "confirm_merge": check.ok}, stats)
         if not check.ok:
             print(f"{PROGRAM_NAME}: confirm_merge: {check.message}", file=sys.stderr)
             return 1

@@ -70,7 +70,7 @@ std::string number(const std::string& stage) {
 // The hint the untouched starting copy must get: that of the step's first TODO.
 std::string first_hint(const std::string& stage) {
   if (stage == "stage4_bottom_up") { // stage 1's code runs: the step's claims fail
-    return "hint: a readline ran on a tail thread: tail_async hands it to the pool with run_in_executor";
+    return "hint: a readline ran on a tail thread";
   }
   return "is not written yet: ";
 }
@@ -322,7 +322,7 @@ TEST_CASE("practice mode speaks Korean with --lang ko, a Korean locale, or once 
   CHECK(exercise.output.find("다음: 고친 뒤 ./workshop check 3") != std::string::npos);
   const std::string copy = tests::read_file(dir.path / "stage3_coroutines/tail_merge.cpp");
   CHECK(copy.rfind("// 연습: 3단계", 0) == 0);
-  CHECK(copy.find("tail_async는 아직 쓰지 않았습니다") != std::string::npos);
+  CHECK(copy.find("tail_async는 아직 작성하지 않았습니다") != std::string::npos);
 
   const auto by_locale = practice(dir.path, "exercise 3", "LANG=ko_KR.UTF-8 LC_ALL= LC_MESSAGES=");
   CHECK(by_locale.output.find("여러분의 작업이 있어서 그대로 둡니다") != std::string::npos);

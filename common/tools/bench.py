@@ -22,14 +22,14 @@ from toolkit import Failure
 
 USAGE = "usage: ./workshop bench [--quick | --build-times | --report RESULTS.json OUT.md OUT.svg]\n"
 
-# The targets. Lines per second of the book's Python version (Effective
-# Python, items 62 and 63) on the two shapes it was measured on:
-PYTHON = {  # stage: (5 files x 20,000 lines, 1,000 files x 100 lines)
-    "stage1_threads": (50e3, 20.6e3), "stage2_mixed": (4.9e3, 4.9e3), "stage3_coroutines": (6.1e3, 12.3e3),
-    "stage4_bottom_up": (2.7e3, 1.7e3), "stage5_nonblocking": (2.8e3, 4.4e3),
-}
+# The targets. Every stage at least PYTHON_FACTOR times its own Python twin
+# (stageN/tail_merge.py, measured in the same run): merging the two shapes
+# the book's Python was measured on, and a whole small run.
+TWIN = ".py"  # the program "stage3_coroutines.py" is stage 3's Python twin
 PYTHON_SHAPES = ((5, 20000), (1000, 100))
-PYTHON_FACTOR = 20  # every stage at least 20 times Python
+PYTHON_SMALL = (5, 4000)
+PYTHON_FACTOR = 20
+ROUND_TRIP = {"stage2_mixed": "stage2_round_trip_us", "stage5_nonblocking": "stage5_round_trip_us"}
 CAT_SHARE = 0.20  # stage 1 at least 20% of cat
 MANY_FILES = 10000  # the thread and memory limits hold here
 THREADS_ABOVE_POOL = 3  # main, the output writer, one spare
@@ -91,7 +91,7 @@ class Results:
 
     def add(self, run):
         self.runs.append(run)
-        if run.stage not in self.stages:
+        if run.stage not in self.stages and not run.stage.endswith(TWIN):  # the twins have a table of their own
             self.stages.append(run.stage)
         return run
 
@@ -206,6 +206,12 @@ class Bench:
     def binary(self, program):  # stage5_io_uring is beyond/io_uring/'s
         return self.binaries / ("beyond/io_uring" if program == "stage5_io_uring" else program) / program
 
+    def command(self, program):
+        """How to start a program: a stage's executable, or its Python twin."""
+        if program.endswith(TWIN):
+            return [toolkit.tools_python(), str(Path(program.removesuffix(TWIN), "tail_merge.py").resolve())]
+        return [self.binary(program)]
+
     def used_up(self, run, needed=0):
         """Records run as skipped if less than needed seconds are left."""
         if self.left() > needed:
@@ -241,24 +247,26 @@ class Bench:
         run.stats_file, limit = f"{name}.json", min(self.left(), self.timeout)
         self.progress(f"{kind}: {stage}, {files} files x {lines} lines")
         start = time.monotonic()
-        code = execute([self.binary(stage), *arguments, *(["--inputs-dir", inputs] if inputs else []), "--stats",
+        code = execute([*self.command(stage), *arguments, *(["--inputs-dir", inputs] if inputs else []), "--stats",
                         run.stats_file], limit, f"{name}.out", f"{name}.err", env=env)
         run.wall = time.monotonic() - start
         return self.finish(run, code, limit, f"{name}.err")
 
-    def small(self, stage, files, lines):
+    def small(self, stage, files, lines, runs=20, warmup=3):
         """A whole small prefilled run, start-up and confirm_merge included,
-        timed by hyperfine: the mean of 20 runs after 3 warm-ups."""
+        timed by hyperfine: the mean of `runs` runs after `warmup` warm-ups."""
         arguments = f"--files {files} --lines {lines} --seed {SEED} --prefill"
-        run = Run("small", stage, files, lines, "skipped", 0, f"{arguments} (hyperfine -N --warmup 3 --runs 20, the mean)")
+        run = Run("small", stage, files, lines, "skipped", 0,
+                  f"{arguments} (hyperfine -N --warmup {warmup} --runs {runs}, the mean)")
         if self.used_up(run, 10):
             return run
         name = self.dir / "runs" / f"small-{files}x{lines}-{stage}"
         run.stats_file, limit = f"{name}.json", self.left()
         self.progress(f"small: {stage}, {files} files x {lines} lines, timed by hyperfine")
         start = time.monotonic()
-        code = execute(["hyperfine", "-N", "--warmup", 3, "--runs", 20, "--export-json", f"{name}.hyperfine.json",
-                        f"{self.binary(stage)} {arguments} --stats {run.stats_file}"], limit, f"{name}.out", f"{name}.err")
+        code = execute(["hyperfine", "-N", "--warmup", warmup, "--runs", runs, "--export-json",
+                        f"{name}.hyperfine.json", f"{' '.join(map(str, self.command(stage)))} {arguments} --stats "
+                        f"{run.stats_file}"], limit, f"{name}.out", f"{name}.err")
         run.wall = time.monotonic() - start
         if code == 0:
             run.wall = json.loads(Path(f"{name}.hyperfine.json").read_text())["results"][0]["mean"]
@@ -309,6 +317,14 @@ class Bench:
             Path(f"{name}.err").write_text("confirm_merge did not pass: lines in the output of idle inputs\n")
             code = 1
         return self.finish(run, code, self.timeout, f"{name}.err")
+
+    def round_trip(self):
+        """One round trip between two threads, as stages 2 and 5 make one per
+        line (common/tools/round_trip.cpp), into the results' info."""
+        self.progress("one round trip between two threads (round_trip)")
+        out = self.dir / "runs" / "round_trip.json"
+        if execute([self.binaries / "common" / "round_trip"], 60, out, f"{out}.err") == 0:
+            self.results.info.update({key: f"{value:.2f}" for key, value in json.loads(out.read_text()).items()})
 
     def cat(self, directory, files, lines):
         """cat of the inputs into one file beside them, the floor any merge of
@@ -407,10 +423,10 @@ def bench(quick):
         subprocess.run(["./workshop", "build"], check=True)
     if quick:
         total, counts, hold, out = 100000, (1, 10, 100, 1000), 1, Path("build/bench/quick")
-        bench = Bench(binaries, out, 100, 20)
+        bench = Bench(binaries, out, 200, 20)
     else:
         total, counts, hold, out = 1000000, (1, 10, 100, 1000, 10000), 5, Path("docs/bench")
-        bench = Bench(binaries, "build/bench/full", 570, 120)
+        bench = Bench(binaries, "build/bench/full", 900, 120)
     stages = ["stage1_threads", "stage2_mixed", "stage3_coroutines", "stage4_bottom_up", "stage5_nonblocking"]
     programs = stages + ["stage5_io_uring"] * bench.binary("stage5_io_uring").exists()  # built where liburing is
     bench.results.info.update(system_info(binaries), command="./workshop bench" + " --quick" * quick,
@@ -423,6 +439,11 @@ def bench(quick):
     for files, lines in PYTHON_SHAPES:
         if files * lines != total or files not in counts:
             bench.shape("ref", files, lines, programs)
+    # Each stage's Python twin on the same shapes, for the report's "× Python".
+    for files, lines in PYTHON_SHAPES:
+        for stage in stages:
+            bench.run("ref", stage + TWIN, files, lines, "--prefill")
+    bench.round_trip()
     # Live writers at the default --interval: with inotify, and with it off
     # (polling, as before the tails waited for inotify).
     for kind in ("latency", "latency-polling"):
@@ -432,7 +453,9 @@ def bench(quick):
         for stage in programs:
             bench.idle(kind, stage, 1000, hold)
     for stage in programs:
-        bench.small(stage, 5, 4000)
+        bench.small(stage, *PYTHON_SMALL)
+    for stage in stages:
+        bench.small(stage + TWIN, *PYTHON_SMALL, runs=5, warmup=1)
     for stage in programs:
         bench.run("stall", stage, 2, 5, "--prefill", "--slow-write", 100, "--debug")
     times = Path("build/bench/build-times/results.json")
@@ -520,21 +543,28 @@ def check_targets(results):
             return None
         return run
 
-    for stage, figures in PYTHON.items():
-        if stage not in results.stages:
+    for stage in results.stages:  # each against its Python twin, measured in the same run
+        if not any(run.stage == stage + TWIN for run in results.runs):
             continue
-        for (files, lines), python in zip(PYTHON_SHAPES, figures):
-            what, target = f"{stage}, {shape(files, lines)} prefilled", PYTHON_FACTOR * python
-            goal = f"target {rate(target)} lines/s (20 × Python's {rate(python)})"
-            run = find(results, stage, files=files, lines=lines)
-            if run is None:
-                checks.append(("SKIP", f"{what}: not run"))
-            elif run.status != "ok":
-                checks.append(("MISS", f"{what}: {outcome(run.status, run.wall, run.message)}; {goal}"))
+        for files, lines in (*PYTHON_SHAPES, PYTHON_SMALL):
+            whole = (files, lines) == PYTHON_SMALL
+            what = f"{stage}, {shape(files, lines)} prefilled{', a whole run' if whole else ''}, against its Python twin"
+            run = find(results, stage, "small" if whole else None, files, lines)
+            twin = find(results, stage + TWIN, "small" if whole else None, files, lines)
+            if figures_of(run, what) is None or figures_of(twin, f"{what} (the twin's run)") is None:
+                continue
+            if whole:
+                times = twin.wall / run.wall
+                text = f"{ms(run.wall * 1000)} against {ms(twin.wall * 1000)}, {times:.1f} ×"
             else:
-                got = run.get("lines_per_second")
-                short = "" if got >= target else f": {percent(1 - got / target)} short"
-                check(got >= target, f"{what}: {rate(got)} lines/s, {goal}{short}")
+                times = run.get("lines_per_second") / twin.get("lines_per_second")
+                text = (f"{rate(run.get('lines_per_second'))} lines/s against "
+                        f"{rate(twin.get('lines_per_second'))}, {times:.1f} ×")
+            floor = results.info.get(ROUND_TRIP.get(stage, ""), "")
+            if times < PYTHON_FACTOR and floor and not whole:
+                text += (f"; one round trip between threads per line takes {float(floor):.1f} µs here "
+                         f"(common/tools/round_trip.cpp), a floor of {rate(1e6 / float(floor))} lines/s")
+            check(times >= PYTHON_FACTOR, f"{what}: {text} (target {PYTHON_FACTOR} ×)")
 
     what = f"stage1_threads at least 20% of cat, {shape(5, 20000)} prefilled"
     run, cat = find(results, "stage1_threads", files=5, lines=20000), results.cats.get((5, 20000))
@@ -656,7 +686,8 @@ def markdown(results, checks, picture):
                "writing the inputs); in brackets the share of `cat`'s rate on the same files.")
     if results.info.get("total_lines", "").isdigit():
         out.append(f" The sweep holds the total at {int(results.info['total_lines']):,} lines.")
-    out.append(f" {shape(5, 20000)} and {shape(1000, 100)} are the shapes Python was measured on (marked *).\n\n")
+    out.append(f" {shape(5, 20000)} and {shape(1000, 100)} are the shapes the book's Python was measured on "
+               "(marked *), on which the Python twins run too (see × Python).\n\n")
     rows = []
     for files, lines in every_shape:
         cat = results.cats.get((files, lines), "–")
@@ -666,6 +697,35 @@ def markdown(results, checks, picture):
                     lambda r: rate(r.get("lines_per_second")) + share(r.get("lines_per_second")))
             for stage in results.stages])
     out.append(table("files × lines each", ["cat", *results.stages], rows))
+
+    twins = [stage for stage in results.stages if any(run.stage == stage + TWIN for run in results.runs)]
+    if twins:
+        out.append("\n## × Python\n\nEach stage against its own Python twin (`stageN/tail_merge.py`), in the same "
+                   "run: lines merged per second on the book's two shapes, and the wall time of a whole small run "
+                   f"({shape(*PYTHON_SMALL)} prefilled, start-up and confirm_merge included; the twin's is the mean "
+                   "of 5 runs).")
+        floors = [f"{stage}: {float(results.info[key]):.1f} µs" for stage, key in ROUND_TRIP.items()
+                  if key in results.info]
+        if floors:
+            out.append(" One round trip between two threads, which stages 2 and 5 make for every line, took "
+                       + " and ".join(floors) + " here (common/tools/round_trip.cpp).")
+        out.append("\n\n")
+
+        def against(stage, files, lines, whole):
+            run = find(results, stage, "small" if whole else None, files, lines)
+            twin = find(results, stage + TWIN, "small" if whole else None, files, lines)
+            if run is None or twin is None or run.status != "ok" or twin.status != "ok":
+                return figures(run, lambda r: "–") if run is None or run.status != "ok" else \
+                    "Python: " + figures(twin, lambda r: "–")
+            if whole:
+                return f"{ms(run.wall * 1000)} / {ms(twin.wall * 1000)}: {twin.wall / run.wall:.1f} ×"
+            cpp, python = run.get("lines_per_second"), twin.get("lines_per_second")
+            return f"{rate(cpp)} / {rate(python)}: {cpp / python:.1f} ×"
+
+        out.append(table("C++ / Python", [f"{shape(*PYTHON_SHAPES[0])}, lines/s", f"{shape(*PYTHON_SHAPES[1])}, "
+                                          f"lines/s", f"{shape(*PYTHON_SMALL)}, a whole run"],
+                         [[stage] + [against(stage, f, n, False) for f, n in PYTHON_SHAPES] +
+                          [against(stage, *PYTHON_SMALL, True)] for stage in twins]))
 
     out.append("\n## Threads and memory, prefilled inputs\n\nPeak threads of the whole process (the main thread "
                "included; no writer threads when prefilled), peak resident memory, and CPU time of the merge. The "

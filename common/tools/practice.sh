@@ -309,7 +309,9 @@ check_once() {
   local used
   used=0
   [ ! -f "$practice_dir/$stage/.hints" ] || used=$(wc -l <"$practice_dir/$stage/.hints")
-  if [ $status != 0 ]; then
+  if [ "$first_failing" = "(it does not build)" ]; then
+    msg fix_the_build
+  elif [ $status != 0 ]; then
     msg hints_used_stuck "$used" "${stage:5:1}"
   else
     [ "$used" = 0 ] || msg hints_used "$used"

@@ -25,6 +25,11 @@ class Failure(Exception):
         super().__init__(f"{path}: {reason}")
 
 
+def tools_python():
+    """Debian's python3, which the tools and the Python twins run on."""
+    return "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
+
+
 def language():
     """The language practice mode speaks, as common/tools/practice.sh decides
     it: the one ./workshop lang kept, else Korean where the locale is, else
