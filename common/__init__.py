@@ -20,6 +20,7 @@ import asyncio
 import json
 import os
 import random
+import re
 import resource
 import shutil
 import signal
@@ -391,7 +392,18 @@ class UsageError(Exception):
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message):  # one line, exit code 2, as the C++ executables
+    """argparse, saying what is wrong in the words of the C++ executables'
+    Boost.Program_options, on one line, with exit code 2."""
+
+    WORDS = ((r"argument (\S+): invalid \w+ value: '(.*)'", "the argument ('{1}') for option '{0}' is invalid"),
+             (r"argument (\S+): expected one argument", "the required argument for option '{0}' is missing"),
+             (r"unrecognized arguments: (\S+).*", "unrecognised option '{0}'"))
+
+    def error(self, message):
+        for pattern, words in self.WORDS:
+            found = re.fullmatch(pattern, message)
+            if found:
+                raise UsageError(words.format(*found.groups()))
         raise UsageError(message)
 
 

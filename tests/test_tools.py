@@ -180,9 +180,9 @@ class BenchReport(unittest.TestCase):
         self.assertEqual(self.line(report, "- PASS stage1_threads, 5 × 20,000"), "- PASS stage1_threads, 5 × 20,000 "
                          "prefilled, against its Python twin: 1.50 M lines/s against 50.0 k, 30.0 × (target 20 ×)")
         self.assertEqual(self.line(report, "- MISS stage2_mixed, 5 × 20,000"), "- MISS stage2_mixed, 5 × 20,000 "
-                         "prefilled, against its Python twin: 50.0 k lines/s against 10.0 k, 5.0 ×; one round trip "
-                         "between threads per line takes 7.0 µs here (common/tools/round_trip.cpp), a floor of 143 k "
-                         "lines/s (target 20 ×). Why: every line is a round trip between its pool thread and the loop "
+                         "prefilled, against its Python twin: 50.0 k lines/s against 10.0 k, 5.0 ×; a line costs a round "
+                         "trip between threads, 7.0 µs here (common/tools/round_trip.cpp): at most 143 k lines/s for "
+                         "each tail (target 20 ×). Why: every line is a round trip between its pool thread and the loop "
                          "(run_coroutine_threadsafe, then future.get()), two thread wake-ups per line; see "
                          "stage2_mixed/README.md")
         self.line(report, "- PASS stage3_coroutines, 1,000 × 100 prefilled, against its Python twin: 300 k lines/s "

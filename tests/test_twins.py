@@ -7,7 +7,8 @@ written.
 A twin's merged output is checked twice: by the twin's own confirm_merge
 (its summary line) and by the C++ one (confirm_merge_check, whose path
 CONFIRM_MERGE_CHECK gives), so that one language's harness verifies the
-other language's run.
+other language's run. Bad input gets the C++ executable's own line
+(STAGE_BUILD_DIR holds the executables).
 
 ctest runs one entry per test method, as `ctest -L python` (support/ctest_main.py).
 """
@@ -100,6 +101,17 @@ class Twin(unittest.TestCase):
             self.assertIn(f"{self.stage}: error: {output}: cannot write: File too large", done.stderr)
             self.assertFalse(output.exists())  # a failed run's output could pass for a good one
 
+    def bad_input(self):
+        """Bad input: the same one line as the C++ executable, and exit code 2."""
+        cpp = Path(os.environ["STAGE_BUILD_DIR"], self.stage, self.stage)
+        for arguments in (["--files", "x"], ["--bogus"], ["--interval", "abc"], ["--files"], ["--seed", "-1"],
+                          ["--lines", "-2"], ["--interval", "0"], ["--follow"], ["--follow", "a"], ["--from-end"],
+                          ["extra"], ["--inputs-dir", __file__], ["--output", "/nonexistent/x"]):
+            python = self.run_twin(*arguments)
+            native = subprocess.run([str(cpp), *arguments], capture_output=True, text=True, timeout=50)
+            self.assertEqual((python.returncode, python.stderr), (2, native.stderr), arguments)
+            self.assertEqual(native.returncode, 2, arguments)
+
     def follow(self, directory, *paths):
         """The twin following `paths` into directory/merged, as a participant starts it."""
         process = subprocess.Popen([sys.executable, str(ROOT / self.stage / "tail_merge.py"), "--follow",
@@ -183,6 +195,7 @@ def twin_case(stage):
     for scenario in SCENARIOS:
         methods[f"test_{stage}_confirm_merge_{scenario}"] = lambda self, scenario=scenario: self.merge(scenario)
     methods[f"test_{stage}_confirm_merge_a_full_disk_at_the_last_flush_fails_the_run"] = Twin.last_flush_fails
+    methods[f"test_{stage}_bad_input_gets_the_cpp_executables_one_line_and_exit_code_2"] = Twin.bad_input
     for name in [name for name in dir(Twin) if name.startswith("check_")]:
         methods[f"test_{stage}_follow_{name[len('check_'):]}"] = lambda self, name=name: getattr(self, name)()
     return type(f"Twin_{stage}", (Twin,), methods)
