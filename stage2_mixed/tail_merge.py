@@ -36,6 +36,9 @@ async def run_tasks_mixed(handles, interval, output_path):
 
     # Called by the tails on their pool threads. Instead of a lock, each write
     # is handed to the loop and the pool thread waits until the loop has done it.
+    # (Python's run_coroutine_threadsafe returns a concurrent.futures.Future,
+    # waited for with .result(); the C++ asyncio::run_coroutine_threadsafe of
+    # common/asyncio.hpp returns a std::future, waited for with .get().)
     def write(data):
         asyncio.run_coroutine_threadsafe(write_async(output, data), loop).result()
 

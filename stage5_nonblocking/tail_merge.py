@@ -50,7 +50,8 @@ class WriteThread:
 
     async def write(self, data):
         # real_write runs on the writer's loop; wrap_future lets this
-        # coroutine await it on its own loop, with its exception if any.
+        # coroutine await it on its own loop, with its exception if any. (C++
+        # does both in one call: co_spawn(loop_, ..., use_awaitable).)
         await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(self.real_write(data), self.loop))
 
     async def real_stop(self):

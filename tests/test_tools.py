@@ -193,7 +193,7 @@ class BenchReport(unittest.TestCase):
         twins = section(report, "## × Python")
         self.assertEqual(self.line(twins, "| stage1_threads |"), "| stage1_threads | 1.50 M / 50.0 k: 30.0 × "
                          "| 500 k / 20.0 k: 25.0 × | – |")
-        self.assertIn("stage2_mixed: 7.0 µs", twins)
+        self.assertIn("a round trip between threads for stage2_mixed, 7.0 µs", twins)
         cat = self.line(report, "- MISS stage1_threads at least 20% of cat")
         self.assertIn("1.50 M lines/s is 15% of cat's 10.0 M. Why: ", cat)
         # Stage 3 keeps to the pool at 10,000 files; stage 5 here does not.

@@ -1,11 +1,13 @@
-// How long one round trip between two threads takes on this machine: the
-// floor under stages 2 and 5, which make one for every line they merge
-// (./workshop bench reports it where they fall short of their target).
-//   stage 2: a pool thread hands a coroutine to the loop's thread and waits
-//            for it: asyncio::run_coroutine_threadsafe(...).get();
-//   stage 5: a coroutine on the tails' loop awaits a coroutine on the writer
-//            thread's loop: co_spawn(writer, ..., use_awaitable).
-// Prints both in microseconds, as JSON: the fastest of five rounds of 20,000.
+// What the coroutine stages pay for every line they merge, on this machine
+// (./workshop bench reports it where a stage falls short of its target):
+//   stage 2: a round trip between two threads: a pool thread hands a
+//            coroutine to the loop's thread and waits for it,
+//            asyncio::run_coroutine_threadsafe(...).get();
+//   stage 3: a turn through the loop, which a tail with a line in memory
+//            takes before it goes on: co_await asyncio::sleep(0);
+//   stage 5: a round trip between two loops' threads: a coroutine on the
+//            tails' loop awaits one on the writer's, co_spawn(..., use_awaitable).
+// Prints each in microseconds, as JSON: the fastest of five rounds of 20,000.
 #include "common/asyncio.hpp"
 
 #include <algorithm>
@@ -47,6 +49,23 @@ double stage2_round_trip() {
   return microseconds_each(std::chrono::steady_clock::now() - start);
 }
 
+double stage3_turn() {
+  asio::io_context loop;
+  std::chrono::steady_clock::duration took{};
+  asio::co_spawn(
+      loop,
+      [&]() -> awaitable<void> {
+        const auto start = std::chrono::steady_clock::now();
+        for (int i = 0; i < round_trips; ++i) {
+          co_await asyncio::sleep(common::Seconds(0));
+        }
+        took = std::chrono::steady_clock::now() - start;
+      },
+      asio::detached);
+  loop.run();
+  return microseconds_each(took);
+}
+
 double stage5_round_trip() {
   LoopThread writer;
   asio::io_context tails;
@@ -69,10 +88,13 @@ double stage5_round_trip() {
 
 int main() {
   double stage2 = 1e9;
+  double stage3 = 1e9;
   double stage5 = 1e9;
   for (int round = 0; round < 5; ++round) {
     stage2 = std::min(stage2, stage2_round_trip());
+    stage3 = std::min(stage3, stage3_turn());
     stage5 = std::min(stage5, stage5_round_trip());
   }
-  std::printf("{\"stage2_round_trip_us\": %.3f, \"stage5_round_trip_us\": %.3f}\n", stage2, stage5);
+  std::printf("{\"stage2_round_trip_us\": %.3f, \"stage3_turn_us\": %.3f, \"stage5_round_trip_us\": %.3f}\n",
+              stage2, stage3, stage5);
 }
