@@ -95,6 +95,6 @@ int main() {
     stage3 = std::min(stage3, stage3_turn());
     stage5 = std::min(stage5, stage5_round_trip());
   }
-  std::printf("{\"stage2_round_trip_us\": %.3f, \"stage3_turn_us\": %.3f, \"stage5_round_trip_us\": %.3f}\n",
-              stage2, stage3, stage5);
+  std::printf("{\"stage2_round_trip_us\": %.3f, \"stage3_turn_us\": %.3f, \"stage5_round_trip_us\": %.3f}\n", stage2,
+              stage3, stage5);
 }
