@@ -128,7 +128,7 @@ def _read_more(handle):
     try:
         data = os.pread(handle._fd, READ_CHUNK, handle._offset)
     except OSError as error:
-        raise RuntimeError(f"{handle.path}: cannot read: {os.strerror(error.errno)}") from None
+        _give_up(f"{handle.path}: cannot read: {os.strerror(error.errno)}")
     handle._offset += len(data)
     handle._buffer += data
     return len(data) > 0
@@ -150,8 +150,8 @@ def readline(handle):
         if line is not None:
             return line
         if len(handle._buffer) >= MAX_LINE_LENGTH:
-            raise RuntimeError(f"{handle.path}: a line longer than {MAX_LINE_LENGTH} bytes at offset "
-                               f"{handle._offset - len(handle._buffer)}")
+            _give_up(f"{handle.path}: a line longer than {MAX_LINE_LENGTH} bytes at offset "
+                     f"{handle._offset - len(handle._buffer)}")
         if _read_more(handle):
             continue
         if handle._fd is not None:
@@ -166,7 +166,7 @@ def readline(handle):
                 at_path = None
             if at_path is not None and (at_path.st_ino, at_path.st_dev) != (status.st_ino, status.st_dev):
                 if os.path.isdir(handle.path):
-                    raise RuntimeError(f"{handle.path}: cannot read: Is a directory")
+                    _give_up(f"{handle.path}: cannot read: Is a directory")
                 if os.fstat(handle._fd).st_size > handle._offset:
                     continue  # the old file grew before it was replaced
                 if handle._buffer:
@@ -181,6 +181,13 @@ def readline(handle):
         if closing:
             handle._drained = True
         raise NoNewData()
+
+
+def _give_up(text):
+    """An input that can no longer be read: said on stderr at once, while the
+    other inputs go on being merged, then raised, which ends this tail."""
+    note(f"{text}; no longer following it")
+    raise RuntimeError(text)
 
 
 def _take_unfinished_line(handle):

@@ -112,11 +112,16 @@ class Twin(unittest.TestCase):
             self.assertEqual((python.returncode, python.stderr), (2, native.stderr), arguments)
             self.assertEqual(native.returncode, 2, arguments)
 
-    def follow(self, directory, *paths):
-        """The twin following `paths` into directory/merged, as a participant starts it."""
+    def follow(self, directory, *paths, stderr=None):
+        """The twin following `paths` into directory/merged, as a participant
+        starts it; its stderr into the file `stderr` if given, to be read while
+        it runs."""
+        err = open(stderr, "w") if stderr else subprocess.PIPE
         process = subprocess.Popen([sys.executable, str(ROOT / self.stage / "tail_merge.py"), "--follow",
                                     "--interval", "0.01", "--output", str(Path(directory, "merged")),
-                                    *map(str, paths)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                                    *map(str, paths)], stdout=subprocess.PIPE, stderr=err, text=True)
+        if stderr:
+            err.close()
         self.addCleanup(lambda: process.poll() is not None or process.kill())
         return process
 
@@ -173,6 +178,23 @@ class Twin(unittest.TestCase):
             code, _, err = self.interrupt(process)
             self.assertEqual(code, 0, err)
             self.assertIn(f"{late}: created, following it from its start", err)
+
+    def check_a_failing_input_is_reported_at_once_and_the_others_go_on(self):
+        with tempfile.TemporaryDirectory() as directory:
+            good, bad, errors = Path(directory, "good"), Path(directory, "bad"), Path(directory, "stderr")
+            append(good, "good 1\n")
+            append(bad, "bad 1\n")
+            process = self.follow(directory, good, bad, stderr=errors)
+            self.assertTrue(eventually(lambda: self.merged(directory).count("\n") == 2), self.merged(directory))
+            bad.unlink()
+            bad.mkdir()
+            self.assertTrue(eventually(lambda: "cannot read: Is a directory; no longer following it" in
+                                       errors.read_text()), errors.read_text())
+            append(good, "good 2, after the other input failed\n")
+            self.assertTrue(eventually(lambda: "good 2" in self.merged(directory)), self.merged(directory))
+            code, _, _ = self.interrupt(process)
+            self.assertEqual(code, 1, errors.read_text())
+            self.assertIn(f"{self.stage}: error: {bad}: cannot read: Is a directory\n", errors.read_text())
 
     def check_sigint_drains_what_was_written(self):
         with tempfile.TemporaryDirectory() as directory:
