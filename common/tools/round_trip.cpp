@@ -11,10 +11,10 @@
 #include "common/asyncio.hpp"
 
 #include <algorithm>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <chrono>
 #include <cstdio>
+#include <functional>
 #include <thread>
 
 namespace {
@@ -49,39 +49,26 @@ double stage2_round_trip() {
   return microseconds_each(std::chrono::steady_clock::now() - start);
 }
 
-double stage3_turn() {
+// The time one `step` takes, awaited again and again by a coroutine on a
+// loop of this thread.
+double each_awaited(const std::function<awaitable<void>()>& step) {
   asio::io_context loop;
-  std::chrono::steady_clock::duration took{};
-  asio::co_spawn(
-      loop,
-      [&]() -> awaitable<void> {
-        const auto start = std::chrono::steady_clock::now();
-        for (int i = 0; i < round_trips; ++i) {
-          co_await asyncio::sleep(common::Seconds(0));
-        }
-        took = std::chrono::steady_clock::now() - start;
-      },
-      asio::detached);
-  loop.run();
-  return microseconds_each(took);
+  return asyncio::run_until_complete(loop, [&]() -> awaitable<double> {
+    const auto start = std::chrono::steady_clock::now();
+    for (int i = 0; i < round_trips; ++i) {
+      co_await step();
+    }
+    co_return microseconds_each(std::chrono::steady_clock::now() - start);
+  }());
+}
+
+double stage3_turn() {
+  return each_awaited([] { return asyncio::sleep(common::Seconds(0)); });
 }
 
 double stage5_round_trip() {
   LoopThread writer;
-  asio::io_context tails;
-  std::chrono::steady_clock::duration took{};
-  asio::co_spawn(
-      tails,
-      [&]() -> awaitable<void> {
-        const auto start = std::chrono::steady_clock::now();
-        for (int i = 0; i < round_trips; ++i) {
-          co_await asio::co_spawn(writer.loop, nothing(), asio::use_awaitable);
-        }
-        took = std::chrono::steady_clock::now() - start;
-      },
-      asio::detached);
-  tails.run();
-  return microseconds_each(took);
+  return each_awaited([&] { return asio::co_spawn(writer.loop, nothing(), asio::use_awaitable); });
 }
 
 } // namespace
