@@ -9,6 +9,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <string>
 #include <thread>
 
 namespace asyncio {
@@ -40,6 +41,50 @@ asio::awaitable<void> gather(std::vector<asio::awaitable<void>> tasks) {
     }
   }
 }
+
+asio::awaitable<void> task_group(std::vector<asio::awaitable<void>> tasks) {
+  if (tasks.empty()) {
+    co_return;
+  }
+  auto loop = co_await asio::this_coro::executor;
+  using Task = decltype(asio::co_spawn(loop, std::move(tasks.front()), asio::deferred));
+  std::vector<Task> started;
+  for (auto& task : tasks) {
+    started.push_back(asio::co_spawn(loop, std::move(task), asio::deferred));
+  }
+  auto [order, errors] = co_await asio::experimental::make_parallel_group(std::move(started))
+                             .async_wait(asio::experimental::wait_for_one_error(), asio::use_awaitable);
+  std::vector<std::exception_ptr> failed;
+  for (const auto index : order) {
+    if (errors[index]) {
+      failed.push_back(errors[index]);
+    }
+  }
+  if (!failed.empty()) {
+    throw ExceptionGroup(std::move(failed));
+  }
+}
+
+namespace {
+
+std::string lines_of(const std::vector<std::exception_ptr>& exceptions) {
+  std::string lines;
+  for (const auto& exception : exceptions) {
+    try {
+      std::rethrow_exception(exception);
+    } catch (const std::exception& e) {
+      lines += (lines.empty() ? "" : "\n") + std::string(e.what());
+    } catch (...) {
+      lines += (lines.empty() ? "" : "\n") + std::string("an exception that is not a std::exception");
+    }
+  }
+  return lines;
+}
+
+} // namespace
+
+ExceptionGroup::ExceptionGroup(std::vector<std::exception_ptr> exceptions)
+    : std::runtime_error(lines_of(exceptions)), exceptions_(std::move(exceptions)) {}
 
 asio::awaitable<void> sleep(common::Seconds interval) {
   if (interval <= common::Seconds(0)) {

@@ -17,6 +17,8 @@
 #include "common/wait.hpp"
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -26,6 +28,7 @@
 #include <functional>
 #include <future>
 #include <memory>
+#include <stdexcept>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -131,6 +134,41 @@ template <class T, class Executor> std::future<T> run_coroutine_threadsafe(asio:
 // Wraps Asio's ranged parallel group, which never completes on an empty
 // range: gather() of nothing returns at once instead.
 asio::awaitable<void> gather(std::vector<asio::awaitable<void>> tasks);
+
+// async with asyncio.TaskGroup() as group: group.create_task(task) for each
+// task. Starts every task on the caller's executor and waits until all of
+// them have finished. The first task that fails cancels the others (Asio's
+// cancellation, type terminal): each sees it at its next co_await of an
+// operation and may still finish what it is doing. Then, if any task failed,
+// throws an ExceptionGroup with every failure, not just the first. A
+// cancellation of the caller (a cancellation slot bound to this call) reaches
+// every task in the same way.
+//
+// Wraps Asio's ranged parallel group with wait_for_one_error.
+asio::awaitable<void> task_group(std::vector<asio::awaitable<void>> tasks);
+
+// What task_group throws: the C++ counterpart of Python's ExceptionGroup,
+// one exception per failed task, in the order they failed. what() says each
+// one on a line of its own.
+class ExceptionGroup : public std::runtime_error {
+public:
+  explicit ExceptionGroup(std::vector<std::exception_ptr> exceptions);
+  const std::vector<std::exception_ptr>& exceptions() const { return exceptions_; }
+
+private:
+  std::vector<std::exception_ptr> exceptions_;
+};
+
+// await asyncio.shield(task), as far as C++ can: awaits `task` with no
+// cancellation slot, so a cancellation of the caller never reaches it, and
+// the caller gets its result once it has finished. (Python's shield raises
+// CancelledError in the caller at once and lets the task go on without it.)
+// For a call already running on another thread, which cannot be stopped
+// half-way anyway: a readline on the pool, a write on the writer thread.
+template <class T> asio::awaitable<T> shield(asio::awaitable<T> task) {
+  co_return co_await asio::co_spawn(co_await asio::this_coro::executor, std::move(task),
+                                    asio::bind_cancellation_slot(asio::cancellation_slot(), asio::use_awaitable));
+}
 
 // async with resource: body(resource). Awaits resource.start(), then
 // body(resource), then resource.stop(), also when the body throws; the

@@ -66,6 +66,9 @@ public:
   // True once close() was called and readline() has delivered every byte.
   bool closed() const noexcept { return drained_.load(std::memory_order_acquire); }
 
+  // The path it follows, as given.
+  const std::filesystem::path& path() const noexcept { return path_; }
+
   // Any thread: the file may have changed (new data, replaced, closed). Ends
   // the wait of wait_for_data() and asyncio::wait_for_data(); the inotify
   // watcher calls it for every change to the file (system/inotify.hpp).

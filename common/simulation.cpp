@@ -117,7 +117,7 @@ Setup::Setup(const Simulation& options) {
     }
     start_write_threads(options);
   } catch (...) {
-    stop_write_threads();
+    stop_writers_and_wait();
     if (remove_directory_) {
       std::error_code ignored;
       fs::remove_all(directory_, ignored);
@@ -177,7 +177,7 @@ void Setup::stop_writers() {
   }
 }
 
-void Setup::stop_write_threads() {
+void Setup::stop_writers_and_wait() {
   stop_writers();
   for (auto& writer : writers_) {
     if (writer.joinable()) {
@@ -187,7 +187,7 @@ void Setup::stop_write_threads() {
 }
 
 Setup::~Setup() {
-  stop_write_threads();
+  stop_writers_and_wait();
   handles_.clear();
   if (remove_directory_) {
     std::error_code ignored;

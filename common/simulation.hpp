@@ -64,6 +64,10 @@ public:
   // tails drain what was written and end. Not once join_writers() or the
   // destructor may be running.
   void stop_writers();
+  // As stop_writers(), and returns once every writer has closed its input:
+  // for a merge the same signal cancels (beyond/task_group), whose tails then
+  // find every line that was written when they drain.
+  void stop_writers_and_wait();
 
   // Waits until every writer has finished; rethrows the first writer's error.
   void join_writers();
@@ -73,7 +77,6 @@ public:
 
 private:
   void start_write_threads(const Simulation& options);
-  void stop_write_threads();
 
   std::filesystem::path directory_;
   bool remove_directory_ = true;

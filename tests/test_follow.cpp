@@ -48,9 +48,19 @@ constexpr auto patience = 10s;
 
 namespace {
 
-// The program beyond stage 5 (beyond/io_uring/) runs these tests too.
+// The programs beyond stage 5 (beyond/io_uring/, beyond/task_group/) run these tests too.
 bool io_uring_program() {
   return std::string_view(stage_name) == "stage5_io_uring";
+}
+bool task_group_program() {
+  return std::string_view(stage_name) == "stage5_task_group";
+}
+
+// The exit code of a follow run that SIGINT or SIGTERM ended: 0, as a follow
+// run is meant to end, or 128 + the signal where the signal cancels the
+// merge's task group (as Python's KeyboardInterrupt does).
+int stopped_by(int signal) {
+  return task_group_program() && signal != SIGHUP ? 128 + signal : 0;
 }
 
 // A scratch directory the unprivileged runs below may use too.
@@ -123,6 +133,24 @@ public:
     }
   }
 
+  // SIGSTOP, and returns once the stage is stopped; resume() lets it go on.
+  void pause() {
+    ::kill(pid_, SIGSTOP);
+    const auto deadline = std::chrono::steady_clock::now() + patience;
+    for (;;) {
+      std::ifstream stat("/proc/" + std::to_string(pid_) + "/stat");
+      std::string pid, name, state;
+      stat >> pid >> name >> state; // the name has no spaces: the stage's executable
+      if (state == "T" || std::chrono::steady_clock::now() > deadline) {
+        REQUIRE(state == "T");
+        return;
+      }
+      std::this_thread::sleep_for(1ms);
+    }
+  }
+  void resume() { ::kill(pid_, SIGCONT); }
+  pid_t pid() const { return pid_; }
+
   // Waits for the exit (a hang fails the test); the exit code.
   int wait() {
     const auto deadline = std::chrono::steady_clock::now() + patience;
@@ -178,7 +206,10 @@ private:
     // A user of this stage's own (61001 for stage 1...), so that the limit on
     // processes per user is not shared with the other stages' tests running
     // at the same time.
-    const auto user = static_cast<uid_t>(61000 + (stage_name[5] - '0') + (io_uring_program() ? 10 : 0));
+    const auto user = static_cast<uid_t>(61000 + (stage_name[5] - '0') +
+                                         (io_uring_program()     ? 10
+                                          : task_group_program() ? 20
+                                                                 : 0));
     if (limits.unprivileged && ::getuid() == 0 && (::setgid(user) != 0 || ::setuid(user) != 0)) {
       ::_exit(125);
     }
@@ -201,8 +232,8 @@ private:
     // then they are only blocked in the stage's own threads, and a thread the
     // stage did not start (ThreadSanitizer's) could still take one.
     const std::string name = stage_name;
-    const bool caught_by_loop =
-        name == "stage2_mixed" || name == "stage3_coroutines" || name == "stage5_nonblocking" || io_uring_program();
+    const bool caught_by_loop = name == "stage2_mixed" || name == "stage3_coroutines" || name == "stage5_nonblocking" ||
+                                io_uring_program() || task_group_program();
     std::ifstream status("/proc/" + std::to_string(pid_) + "/status");
     const auto bit = 1ULL << (signal - 1);
     for (std::string line; std::getline(status, line);) {
@@ -292,7 +323,7 @@ void follow_through_rotation(int signal, const std::string& interval) {
   append(a, numbered("a-new-", 40, 60) + "a-new-unfinished");
 
   stage.signal(signal);
-  CHECK(stage.wait() == 0);
+  CHECK(stage.wait() == stopped_by(signal));
   const auto lines = lines_of(read_file(merged));
   auto expected_a = numbered_lines("a-old-", 0, 120);
   expected_a.push_back("a-old-last-without-newline");
@@ -323,12 +354,12 @@ std::string prefix() {
 
 } // namespace
 
-TEST_CASE("follow: truncation and rename-and-recreate lose nothing; SIGINT drains and exits 0") {
+TEST_CASE("follow: truncation and rename-and-recreate lose nothing; SIGINT drains and ends the run") {
   // A 60 s interval: the truncation and the rename are noticed when they happen.
   follow_through_rotation(SIGINT, "60");
 }
 
-TEST_CASE("follow: SIGTERM drains and exits 0 too; so it does when the tails look every 0.01 s") {
+TEST_CASE("follow: SIGTERM drains too; so it does when the tails look every 0.01 s") {
   follow_through_rotation(SIGTERM, "0.01");
 }
 
@@ -345,7 +376,7 @@ TEST_CASE("follow: --from-end skips what is already there; long lines and NUL by
   append(a, long_line + binary + "last without newline");
   wait_until([&] { return fs::file_size(merged) >= long_line.size(); }, "the long line is merged");
   stage.signal(SIGINT);
-  CHECK(stage.wait() == 0);
+  CHECK(stage.wait() == stopped_by(SIGINT));
   CHECK(read_file(merged) == long_line + binary + "last without newline\n");
 }
 
@@ -375,8 +406,9 @@ struct Following {
 
 // Puts `replace` in the place of a.log once its 50 lines are merged. The
 // error is said at once; b.log goes on being merged until SIGTERM, or, alone,
-// a.log's tail ends the run. Either way the exit code is 1 and the merged
-// lines are kept.
+// a.log's tail ends the run. In a task group the failure cancels b.log's
+// tail instead, and the run ends at once. Either way the exit code is 1 and
+// the merged lines are kept.
 void replace_input_mid_run(const std::function<void(const fs::path&)>& replace, const std::string& error, bool and_b) {
   Following following(50, and_b);
   const fs::path& a = following.a;
@@ -388,7 +420,8 @@ void replace_input_mid_run(const std::function<void(const fs::path&)>& replace, 
   const std::string said = prefix() + a.string() + ": " + error + "; no longer following it\n";
   wait_until([&] { return contains(err_path, said); }, "the error is said at once");
   std::string expected = numbered("a-", 0, 50);
-  if (and_b) {
+  const bool b_goes_on = and_b && !task_group_program();
+  if (b_goes_on) {
     append(following.b, numbered("b-", 0, 10));
     expected += numbered("b-", 0, 10);
     wait_until([&] { return contains(merged, "b-9\n"); }, "the other input goes on being merged");
@@ -398,13 +431,14 @@ void replace_input_mid_run(const std::function<void(const fs::path&)>& replace, 
   CHECK(read_file(merged) == expected);
   const std::string err = stage.err();
   CHECK(err.find(prefix() + "error: " + a.string() + ": " + error + "\n") != std::string::npos);
-  CHECK(err.find(prefix() + merged.string() + " is kept, with the " + (and_b ? "60" : "50") + " lines merged\n") !=
+  CHECK(err.find(prefix() + merged.string() + " is kept, with the " + (b_goes_on ? "60" : "50") + " lines merged\n") !=
         std::string::npos);
 }
 
 } // namespace
 
-TEST_CASE("follow: an input that fails mid-run is reported at once, the others go on, and the exit code is 1") {
+TEST_CASE("follow: an input that fails mid-run is reported at once, the others go on (or a task group cancels them), "
+          "and the exit code is 1") {
   replace_input_mid_run([](const fs::path& a) { fs::create_directory(a); }, "cannot read: Is a directory", true);
 }
 
@@ -413,7 +447,8 @@ TEST_CASE("follow: an input replaced by a FIFO is an error, the open never block
                         "cannot follow: not a regular file (a FIFO or a device has no start to come back to)", false);
 }
 
-TEST_CASE("follow: a line longer than 64 MiB is an error naming the file and the line's offset; the others go on") {
+TEST_CASE("follow: a line longer than 64 MiB is an error naming the file and the line's offset; the others go on "
+          "(or a task group cancels them)") {
   Following following(50, true);
   const auto line_start = fs::file_size(following.a);
   append(following.a, std::string(64 << 20, 'x')); // no newline in 64 MiB
@@ -421,6 +456,11 @@ TEST_CASE("follow: a line longer than 64 MiB is an error naming the file and the
                            " is longer than 64 MiB, the longest line this program takes; no longer following it\n";
   // Reading 64 MiB takes seconds under ThreadSanitizer, more than the usual patience.
   wait_until([&] { return contains(following.dir.path / "stderr.txt", said); }, "the error is said", 25s);
+  if (task_group_program()) {
+    CHECK(following.stage->wait() == 1);
+    CHECK(read_file(following.merged) == numbered("a-", 0, 50));
+    return;
+  }
   append(following.b, "b-after\n");
   wait_until([&] { return contains(following.merged, "b-after\n"); }, "the other input goes on being merged");
   following.stage->signal(SIGINT);
@@ -588,7 +628,7 @@ TEST_CASE("follow: SIGHUP drains too, and exits 129; under nohup it is ignored")
   append(b, "after the hang-up\n");
   wait_until([&] { return contains(merged_b, "after the hang-up\n"); }, "a line after SIGHUP is merged");
   nohup.signal(SIGTERM);
-  CHECK(nohup.wait() == 0);
+  CHECK(nohup.wait() == stopped_by(SIGTERM));
 }
 
 TEST_CASE("follow: a new line is merged at once, though --interval is 60 s; a signal ends the run at once too") {
@@ -610,7 +650,7 @@ TEST_CASE("follow: a new line is merged at once, though --interval is 60 s; a si
   append(a, "after the rotation\n");
   wait_until([&] { return contains(merged, "after the rotation\n"); }, "the new file's line is merged");
   stage.signal(SIGTERM);
-  CHECK(stage.wait() == 0);
+  CHECK(stage.wait() == stopped_by(SIGTERM));
   const std::string all = read_file(merged);
   CHECK(std::count(all.begin(), all.end(), '\n') == 6);
 }
@@ -647,7 +687,7 @@ TEST_CASE("follow: tail -F's cases: delete and recreate, rename onto the name 20
   wait_until([&] { return contains(merged, "t2\n"); }, "the new target is merged");
 
   stage.signal(SIGTERM);
-  CHECK(stage.wait() == 0);
+  CHECK(stage.wait() == stopped_by(SIGTERM));
   std::vector<std::string> expected_a = {"a-first", "a-recreated"};
   for (int i = 0; i < 20; ++i) {
     expected_a.push_back("a-renamed-" + std::to_string(i));
@@ -674,7 +714,7 @@ TEST_CASE("follow: a file not there at the start is waited for, with a note, and
   append(a, "a-3\n");
   wait_until([&] { return contains(merged, "a-3\n"); }, "the line appended later is merged");
   stage.signal(SIGINT); // never.log never came: that is no error
-  CHECK(stage.wait() == 0);
+  CHECK(stage.wait() == stopped_by(SIGINT));
   CHECK(read_file(merged) == "a-1\na-2\na-3\n"); // (b.log's line was there before: --from-end)
   CHECK(contains(dir.path / "stderr.txt", prefix() + a.string() + ": created, following it from its start\n"));
   CHECK(contains(dir.path / "stderr.txt", never.string() + ": does not exist yet"));
@@ -710,7 +750,7 @@ TEST_CASE(
     wait_until([&] { return contains(merged, expected.back() + "\n"); }, "the rotated file is merged");
   }
   stage.signal(SIGINT);
-  CHECK(stage.wait() == 0);
+  CHECK(stage.wait() == stopped_by(SIGINT));
   CHECK(lines_of(read_file(merged)) == expected);
 }
 
@@ -732,7 +772,7 @@ TEST_CASE("follow: a writer appending 20,000 lines while the stage starts loses 
   writer.join();
   wait_until([&] { return contains(merged, "a-19999\n"); }, "every line is merged");
   stage.signal(SIGINT);
-  CHECK(stage.wait() == 0);
+  CHECK(stage.wait() == stopped_by(SIGINT));
   CHECK(read_file(merged) == numbered("a-", 0, 20000));
 }
 
@@ -747,7 +787,7 @@ TEST_CASE("follow: where inotify is off, the tails look every --interval, and no
   append(a, numbered("a-", 0, 100));
   wait_until([&] { return contains(merged, "a-99\n"); }, "the lines are merged");
   stage.signal(SIGINT);
-  CHECK(stage.wait() == 0);
+  CHECK(stage.wait() == stopped_by(SIGINT));
   CHECK(read_file(merged) == numbered("a-", 0, 100));
   CHECK(stage.err().find("inotify") == std::string::npos); // asked for: no note
 }
@@ -765,7 +805,7 @@ TEST_CASE("follow: where the system refuses io_uring, every line is merged all t
   append(a, numbered("a-", 100, 200));
   wait_until([&] { return contains(merged, "a-199\n"); }, "the appended lines are merged");
   stage.signal(SIGINT);
-  CHECK(stage.wait() == 0);
+  CHECK(stage.wait() == stopped_by(SIGINT));
   CHECK(read_file(merged) == numbered("a-", 0, 200));
   const std::string note =
       prefix() + "io_uring is refused (Operation not permitted): reading on the thread pool instead, as stage 5 does\n";
@@ -786,7 +826,7 @@ TEST_CASE("follow: an existing output is refused, or added to with --append") {
   Stage stage(dir.path, {"--follow", "--append", a.string(), "--output", merged.string(), "--interval", "0.01"});
   wait_until([&] { return contains(merged, "new\n"); }, "the line is merged");
   stage.signal(SIGTERM);
-  CHECK(stage.wait() == 0);
+  CHECK(stage.wait() == stopped_by(SIGTERM));
   CHECK(read_file(merged) == "kept\nnew\n");
 }
 
@@ -952,10 +992,15 @@ TEST_CASE("bad input: a thread the system refuses ends the run with one line nam
           return std::count(text.begin(), text.end(), '\n') == 300 || !stage.err().empty();
         },
         "every line is merged, or the run failed");
-    if (stage.err().empty()) {
+    const bool stopped = stage.err().empty();
+    if (stopped) {
       stage.signal(SIGTERM);
     }
+    INFO("stderr: " << stage.err());
     code = stage.wait();
+    if (stopped && code == stopped_by(SIGTERM)) {
+      code = 0; // followed until stopped, as it should
+    }
   }
   const std::string err = stage.err();
   CAPTURE(err);
@@ -1023,3 +1068,7 @@ TEST_CASE("bad input: a closed or full standard output is one line and a non-zer
     CHECK(fs::is_empty(tmp)); // the run's temporary directory is gone
   }
 }
+
+#ifdef TASK_GROUP_TESTS
+#include "follow_task_group.inc"
+#endif

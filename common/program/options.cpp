@@ -30,8 +30,9 @@ template <class T> void require(bool ok, const char* option, const char* reason,
 
 } // namespace
 
-std::optional<Options> parse_command_line(int argc, const char* const argv[], std::ostream& out) {
+std::optional<Options> parse_command_line(int argc, const char* const argv[], std::ostream& out, bool idle_timeout) {
   Options options;
+  double idle_seconds = 0;
   double interval = options.interval.count();
   double write_interval = options.write_interval.count();
   std::string output;
@@ -69,6 +70,12 @@ std::optional<Options> parse_command_line(int argc, const char* const argv[], st
       ("from-end", po::bool_switch(&options.from_end), "follow only what is appended from now on") //
       ("append", po::bool_switch(&options.append), "add to an existing --output instead of refusing it");
   described.add(follow);
+  if (idle_timeout) {
+    po::options_description cancelling("Ending tails early (beyond/task_group)");
+    cancelling.add_options()("idle-timeout", po::value(&idle_seconds),
+                             "a tail whose input gets no new data for this many seconds ends (default: never)");
+    described.add(cancelling);
+  }
 
   po::options_description hidden;
   hidden.add_options()("input", po::value<std::vector<std::string>>(), "input file");
@@ -102,6 +109,11 @@ std::optional<Options> parse_command_line(int argc, const char* const argv[], st
   require(options.slow_write_ms >= 0 && options.slow_write_ms <= 60000, "--slow-write",
           "must be between 0 and 60000 milliseconds", options.slow_write_ms);
   options.interval = Seconds(interval);
+  if (vm.count("idle-timeout") != 0) {
+    require(idle_seconds >= 0.001 && idle_seconds <= 86400, "--idle-timeout", "must be between 0.001 and 86400 seconds",
+            idle_seconds);
+    options.idle_timeout = Seconds(idle_seconds);
+  }
   options.write_interval = Seconds(write_interval);
   if (vm.count("seed") == 0) {
     options.seed = std::random_device{}();

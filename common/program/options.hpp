@@ -27,6 +27,7 @@ struct Options : Simulation {
   std::vector<std::filesystem::path> inputs; // the files to follow
   bool from_end = false;                     // --from-end: follow only what is appended from now on
   bool append = false;                       // --append: add to an existing output instead of refusing it
+  std::optional<Seconds> idle_timeout;       // --idle-timeout: a tail with no new data for this long ends
 };
 
 // A bad command line; what() names the option and the reason, on one line.
@@ -37,8 +38,10 @@ public:
 
 // Parses and checks the command line. Prints the help text to `out` and
 // returns nothing for --help. Without --seed a random seed is chosen (the
-// summary shows it, so the run can be repeated).
-std::optional<Options> parse_command_line(int argc, const char* const argv[], std::ostream& out);
+// summary shows it, so the run can be repeated). --idle-timeout is taken only
+// with `idle_timeout` (a stage whose tails can end early: beyond/task_group).
+std::optional<Options> parse_command_line(int argc, const char* const argv[], std::ostream& out,
+                                          bool idle_timeout = false);
 
 // Throws UsageError unless `path` can be created as a file, or written to
 // if it exists and `may_exist`; the message names `option` ("--output") and

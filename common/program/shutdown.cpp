@@ -119,7 +119,7 @@ std::string_view signal_name(int signal) {
   return signal == SIGINT ? "SIGINT" : signal == SIGTERM ? "SIGTERM" : signal == SIGHUP ? "SIGHUP" : "a signal";
 }
 
-void enable(std::function<void(int)> stop) {
+void enable(std::function<void(int)> stop, bool until_loop) {
   stop_ = std::move(stop);
   requested_ = false;
   main_thread_ = std::this_thread::get_id();
@@ -134,7 +134,9 @@ void enable(std::function<void(int)> stop) {
   default_action.sa_handler = SIG_DFL;
   ::sigaction(SIGINT, &default_action, &old_int_);
   ::sigaction(SIGTERM, &default_action, &old_term_);
-  waiter_ = std::thread(wait_for_signals);
+  if (until_loop) {
+    waiter_ = std::thread(wait_for_signals);
+  }
   probe::set_loop_watcher("signals", watch_main_loop);
 }
 

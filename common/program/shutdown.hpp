@@ -21,7 +21,12 @@ namespace common::shutdown {
 
 // Call on the main thread before any other thread starts. `stop` runs once,
 // on the first signal, on whichever thread received it.
-void enable(std::function<void(int signal)> stop);
+//
+// With `until_loop` false (a merge that takes SIGINT and SIGTERM itself,
+// beyond/task_group) no thread waits for them: they stay blocked, and a
+// signal that comes early waits, pending, until the main thread's loop takes
+// over. The merge's own signal_set exists by then and gets it too.
+void enable(std::function<void(int signal)> stop, bool until_loop = true);
 // "SIGINT", "SIGTERM", "SIGHUP".
 std::string_view signal_name(int signal);
 // Stops waiting for signals and unblocks them again.

@@ -1,5 +1,6 @@
 #include "stage_main.hpp"
 
+#include "common/asyncio.hpp"
 #include "common/confirm_merge.hpp"
 #include "common/instrument/debug.hpp"
 #include "common/instrument/latency.hpp"
@@ -122,6 +123,24 @@ std::string describe(const std::exception& error) {
   return error.what();
 }
 
+// Says `error` on `err`, one line per error: a task group's each on its own.
+void say_error(std::ostream& err, std::string_view stage_name, const std::exception& error) {
+  const auto* group = dynamic_cast<const asyncio::ExceptionGroup*>(&error);
+  if (group == nullptr) {
+    err << stage_name << ": error: " << describe(error) << '\n';
+    return;
+  }
+  for (const auto& exception : group->exceptions()) {
+    try {
+      std::rethrow_exception(exception);
+    } catch (const std::exception& e) {
+      say_error(err, stage_name, e);
+    } catch (...) {
+      err << stage_name << ": error: an exception that is not a std::exception\n";
+    }
+  }
+}
+
 // Ends a run early, from any thread: on a signal, or when the output fails.
 // What ending means is attached once the run has it (closing the inputs in
 // follow mode, stopping the writers in a simulated run); a stop that came
@@ -138,14 +157,14 @@ public:
     stopped_ = true;
     signal_ = signal;
     if (action_) {
-      action_();
+      action_(signal);
     }
   }
-  void attach(std::function<void()> action) {
+  void attach(std::function<void(int signal)> action) {
     std::lock_guard lock(mutex_);
     action_ = std::move(action);
     if (stopped_) {
-      action_();
+      action_(signal_);
     }
   }
   void detach() {
@@ -162,19 +181,23 @@ private:
   mutable std::mutex mutex_;
   bool stopped_ = false;
   int signal_ = 0;
-  std::function<void()> action_;
+  std::function<void(int signal)> action_;
 };
 
 // While it lives, SIGINT, SIGTERM and SIGHUP stop the run (after `say` has
 // said so), and so does a failed write to the output, at once. Create it
-// before any other thread starts: they inherit the blocked signals.
+// before any other thread starts: they inherit the blocked signals. A merge
+// that takes the signals itself gets them on its loop only (see
+// shutdown::enable).
 class StopWhen {
 public:
-  StopWhen(RunStopper& stopper, std::function<void(int signal)> say) {
-    shutdown::enable([&stopper, say = std::move(say)](int signal) {
-      say(signal);
-      stopper.stop(signal);
-    });
+  StopWhen(RunStopper& stopper, std::function<void(int signal)> say, bool merge_takes_signals) {
+    shutdown::enable(
+        [&stopper, say = std::move(say)](int signal) {
+          say(signal);
+          stopper.stop(signal);
+        },
+        !merge_takes_signals);
     set_output_error_handler([&stopper] { stopper.stop(0); });
   }
   ~StopWhen() {
@@ -254,19 +277,27 @@ std::size_t count_lines(const std::filesystem::path& path, std::uintmax_t from) 
 }
 
 // --follow: merge real files until SIGINT or SIGTERM, then drain and end.
-int follow_main(const Options& options, std::string_view stage_name, const MergeFunction& merge, std::ostream& out,
-                std::ostream& err) {
+int follow_main(const Options& options, std::string_view stage_name, const CancellableMerge& merge,
+                bool merge_takes_signals, std::ostream& out, std::ostream& err) {
   bool merging = false;
   std::uintmax_t size_before = 0;
   try {
     const Handles handles = open_followed_inputs(options);
     size_before = size_or_zero(options.output);
     RunStopper stopper;
-    const StopWhen stop_when(stopper, [&](int signal) {
-      err << stage_name << ": " << shutdown::signal_name(signal) << ": merging what was written, then stopping"
-          << std::endl;
-    });
-    stopper.attach([&handles] {
+    const StopWhen stop_when(
+        stopper,
+        [&](int signal) {
+          err << stage_name << ": " << shutdown::signal_name(signal) << ": merging what was written, then stopping"
+              << std::endl;
+        },
+        merge_takes_signals);
+    stopper.attach([&handles, merge_takes_signals](int signal) {
+      // A merge that takes SIGINT and SIGTERM cancels its own tails; a
+      // hang-up and an output error close the inputs as for every stage.
+      if (merge_takes_signals && (signal == SIGINT || signal == SIGTERM)) {
+        return;
+      }
       for (const auto& handle : handles) {
         handle->close();
       }
@@ -277,7 +308,7 @@ int follow_main(const Options& options, std::string_view stage_name, const Merge
     }
     const auto start = std::chrono::steady_clock::now();
     merging = true;
-    merge(handles, options.interval, options.output);
+    merge(handles, options.interval, options.output, options.idle_timeout);
     const auto end = std::chrono::steady_clock::now();
     if (!options.trace.empty()) {
       trace::complete("merge", start, end);
@@ -288,13 +319,15 @@ int follow_main(const Options& options, std::string_view stage_name, const Merge
     std::snprintf(seconds, sizeof seconds, "%.2f", std::chrono::duration<double>(end - start).count());
     out << stage_name << ": followed " << handles.size() << " files, " << count_lines(options.output, size_before)
         << " lines merged in " << seconds << " s, peak " << peak_threads << " threads" << std::endl;
-    // SIGINT and SIGTERM are how a follow run is meant to end; a hang-up is not.
-    return stopper.signal() == SIGHUP ? 128 + SIGHUP : 0;
+    // SIGINT and SIGTERM are how a follow run is meant to end; a hang-up is
+    // not. A merge that is cancelled by them says so, as Python's
+    // KeyboardInterrupt does.
+    return stopper.signal() == SIGHUP || (merge_takes_signals && stopper.signal() != 0) ? 128 + stopper.signal() : 0;
   } catch (const UsageError& e) {
     err << stage_name << ": " << e.what() << '\n';
     return 2;
   } catch (const std::exception& e) {
-    err << stage_name << ": error: " << describe(e) << '\n';
+    say_error(err, stage_name, e);
     // Nothing merged is ever removed: what the output holds is right up to the error.
     std::error_code ec;
     if (merging && std::filesystem::is_regular_file(options.output, ec)) {
@@ -310,11 +343,11 @@ bool remove_failed_output(const std::filesystem::path& path) {
   return std::filesystem::is_regular_file(path, ec) && std::filesystem::remove(path, ec);
 }
 
-int run_stage(int argc, const char* const argv[], std::string_view stage_name, const MergeFunction& merge,
-              std::ostream& out, std::ostream& err) {
+int run_stage(int argc, const char* const argv[], std::string_view stage_name, const CancellableMerge& merge,
+              bool merge_takes_signals, std::ostream& out, std::ostream& err) {
   std::optional<Options> options;
   try {
-    options = parse_command_line(argc, argv, out);
+    options = parse_command_line(argc, argv, out, merge_takes_signals);
   } catch (const UsageError& e) {
     err << stage_name << ": " << e.what() << '\n';
     return 2;
@@ -330,7 +363,7 @@ int run_stage(int argc, const char* const argv[], std::string_view stage_name, c
   set_output_append(options->append);
   set_output_line_buffered(options->follow);
   if (options->follow) {
-    return follow_main(*options, stage_name, merge, out, err);
+    return follow_main(*options, stage_name, merge, merge_takes_signals, out, err);
   }
 
   // A run that takes a while says so first, and how to make it shorter: the
@@ -344,10 +377,13 @@ int run_stage(int argc, const char* const argv[], std::string_view stage_name, c
   std::filesystem::path output_path;
   try {
     RunStopper stopper;
-    const StopWhen stop_when(stopper, [&](int signal) {
-      err << stage_name << ": " << shutdown::signal_name(signal)
-          << ": stopping the writers, merging what they wrote, then stopping" << std::endl;
-    });
+    const StopWhen stop_when(
+        stopper,
+        [&](int signal) {
+          err << stage_name << ": " << shutdown::signal_name(signal)
+              << ": stopping the writers, merging what they wrote, then stopping" << std::endl;
+        },
+        merge_takes_signals);
     if (!options->stats.empty() && !options->prefill) {
       // --stats with live writers: how late each line arrives.
       options->before_writers = [lines = options->lines](const std::vector<std::filesystem::path>& inputs) {
@@ -356,7 +392,13 @@ int run_stage(int argc, const char* const argv[], std::string_view stage_name, c
     }
     Setup setup(*options);
     output_path = setup.output_path();
-    stopper.attach([&setup] { setup.stop_writers(); });
+    stopper.attach([&setup, merge_takes_signals](int signal) {
+      if (merge_takes_signals && signal != 0) {
+        setup.stop_writers_and_wait(); // before the same signal cancels the tails
+      } else {
+        setup.stop_writers();
+      }
+    });
     struct Detach {
       RunStopper& stopper;
       ~Detach() { stopper.detach(); } // before the writers are joined or gone
@@ -367,7 +409,7 @@ int run_stage(int argc, const char* const argv[], std::string_view stage_name, c
     }
     const double cpu_before = cpu_seconds();
     const auto start = std::chrono::steady_clock::now();
-    merge(setup.handles(), options->interval, setup.output_path());
+    merge(setup.handles(), options->interval, setup.output_path(), options->idle_timeout);
     const auto end = std::chrono::steady_clock::now();
     const double cpu = cpu_seconds() - cpu_before;
     const double rss_mib = peak_rss_mib(); // before confirm_merge reads every file
@@ -419,7 +461,7 @@ int run_stage(int argc, const char* const argv[], std::string_view stage_name, c
     // Stopped early, the merge is still exact, but the run did not do its job.
     return stopper.signal() != 0 ? 128 + stopper.signal() : 0;
   } catch (const std::exception& e) {
-    err << stage_name << ": error: " << describe(e) << '\n';
+    say_error(err, stage_name, e);
     // A simulated run's output is only worth its confirm_merge: a failed
     // run's could pass for a good one.
     if (!options->output.empty() && remove_failed_output(output_path)) {
@@ -429,21 +471,34 @@ int run_stage(int argc, const char* const argv[], std::string_view stage_name, c
   }
 }
 
-} // namespace
-
-int stage_main(int argc, const char* const argv[], const MergeFunction& merge, std::ostream& out, std::ostream& err) {
+int main_of(int argc, const char* const argv[], const CancellableMerge& merge, bool merge_takes_signals,
+            std::ostream& out, std::ostream& err) {
   // Messages start with the program's name, as GNU tools do: the stage's
   // executable is named after its directory.
   const std::string stage_name = argc > 0 ? std::filesystem::path(argv[0]).filename().string() : "stage";
   // A closed standard output (`stage | head -c0`) must not kill the run
   // before it has cleaned up: writing to it fails instead, and is reported.
   std::signal(SIGPIPE, SIG_IGN);
-  const int code = run_stage(argc, argv, stage_name, merge, out, err);
+  const int code = run_stage(argc, argv, stage_name, merge, merge_takes_signals, out, err);
   if (!out.flush()) {
     err << stage_name << ": error: standard output: cannot write (closed, or a full disk)\n";
     return code == 0 ? 1 : code;
   }
   return code;
+}
+
+} // namespace
+
+int stage_main(int argc, const char* const argv[], const MergeFunction& merge, std::ostream& out, std::ostream& err) {
+  const auto without_idle_timeout = [&merge](const Handles& handles, Seconds interval,
+                                             const std::filesystem::path& output_path,
+                                             std::optional<Seconds>) { merge(handles, interval, output_path); };
+  return main_of(argc, argv, without_idle_timeout, false, out, err);
+}
+
+int stage_main(int argc, const char* const argv[], const CancellableMerge& merge, std::ostream& out,
+               std::ostream& err) {
+  return main_of(argc, argv, merge, true, out, err);
 }
 
 } // namespace common
