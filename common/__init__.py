@@ -75,6 +75,7 @@ class Handle:
             raise RuntimeError(f"{self.path}: cannot open for reading: {os.strerror(error.errno)}") from None
         if self._fd is not None and os.path.isdir(self.path):
             os.close(self._fd)
+            self._fd = None
             raise RuntimeError(f"{self.path}: cannot read: Is a directory")
         if self._fd is not None and from_end:
             self._offset = os.fstat(self._fd).st_size
@@ -336,10 +337,15 @@ class Setup:
         if self._errors:
             raise self._errors[0]
 
-    def remove(self):
+    def stop_writers_and_wait(self):
+        """As stop_writers, and returns once every writer has closed its input:
+        for a merge the same signal cancels (beyond/task_group)."""
         self.stop_writers()
         for writer in self._writers:
             writer.join()
+
+    def remove(self):
+        self.stop_writers_and_wait()
         if self._remove:
             shutil.rmtree(self.directory, ignore_errors=True)
 
@@ -414,7 +420,7 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
-def parse_command_line(argv):
+def parse_command_line(argv, idle_timeout=False):
     parser = _Parser(prog=PROGRAM_NAME, description="Tail every input and merge its new lines into one output file")
     parser.add_argument("--files", type=int, default=5, help="number of input files (default 5)")
     parser.add_argument("--lines", type=int, default=10, help="lines each writer appends (default 10)")
@@ -429,6 +435,9 @@ def parse_command_line(argv):
     parser.add_argument("--stats", help="write the run's figures to this file as JSON (used by ./workshop bench)")
     parser.add_argument("--follow", action="store_true", help="merge the FILEs given after the options")
     parser.add_argument("--from-end", action="store_true", help="follow only what is appended from now on")
+    if idle_timeout:
+        parser.add_argument("--idle-timeout", type=float,
+                            help="a tail whose input gets no new data for this many seconds ends (default: never)")
     parser.add_argument("input", nargs="*", help=argparse.SUPPRESS)
     options = parser.parse_args(argv)
 
@@ -442,6 +451,9 @@ def parse_command_line(argv):
     require(0.001 <= options.interval <= 60, "--interval", "must be between 0.001 and 60 seconds", options.interval)
     require(0 <= options.write_interval <= 60, "--write-interval", "must be between 0 and 60 seconds",
             options.write_interval)
+    if getattr(options, "idle_timeout", None) is not None:
+        require(0.001 <= options.idle_timeout <= 86400, "--idle-timeout", "must be between 0.001 and 86400 seconds",
+                options.idle_timeout)
     if options.seed is None:
         options.seed = random.getrandbits(64)
     elif not options.seed.isdigit() or int(options.seed) >= 2**64:
@@ -478,9 +490,16 @@ class _Stopper:
     (the writers stop, or the followed inputs are closed) and the run drains."""
 
     def __init__(self, say):
+        global _stopper
         self.signal = 0
         self.stop = lambda: None
+        self.stop_on_loop = lambda: None  # for a merge that takes the signals: see signalled
         self._say = say
+        self.take_back()
+        _stopper = self
+
+    def take_back(self):
+        """The signals are this stopper's again (after a merge's own handlers)."""
         for number in (signal.SIGINT, signal.SIGTERM):
             signal.signal(number, self._caught)
 
@@ -492,6 +511,34 @@ class _Stopper:
             # main thread, which may hold a lock the stop needs.
             threading.Thread(target=self.stop).start()
 
+    def caught_on_loop(self, number):
+        if self.signal == 0:
+            self.signal = number
+            self._say(signal.Signals(number).name)
+            self.stop_on_loop()  # a loop's callback, not a signal handler: done before the merge goes on
+
+
+_stopper = None  # the run's, once it has one
+
+
+def signalled(number):
+    """What a merge that takes SIGINT and SIGTERM itself (beyond/task_group)
+    calls first, from its loop's signal handler: the shared main says so, and
+    a simulation's writers stop and close their inputs, so that the tails the
+    merge then cancels find every line written. (C++: the shared main's own
+    signal_set on the same loop.)"""
+    if _stopper is not None:
+        _stopper.caught_on_loop(number)
+
+
+def _say_error(error):
+    """One line per error: a task group's each on its own."""
+    for one in error.exceptions if isinstance(error, ExceptionGroup) else [error]:
+        if isinstance(one, ExceptionGroup):
+            _say_error(one)
+        else:
+            note(f"error: {one}")
+
 
 def _count_lines(path, start=0):
     try:
@@ -502,7 +549,7 @@ def _count_lines(path, start=0):
         return 0
 
 
-def _follow(options, merge):
+def _follow(options, merge, cancellable):
     handles = []
     seen = {}
     for path in options.input:
@@ -522,19 +569,26 @@ def _follow(options, merge):
         for handle in handles:
             handle.close()
 
+    # A merge that takes the signals cancels its own tails; a signal that
+    # comes before it has taken them closes the inputs, as for every stage.
     stopper.stop = close_all
     start = time.monotonic()
     try:
-        merge(handles, options.interval, options.output)
+        if cancellable:
+            merge(handles, options.interval, options.output, options.idle_timeout)
+            stopper.take_back()
+        else:
+            merge(handles, options.interval, options.output)
     except Exception as error:
-        note(f"error: {error}")
+        _say_error(error)
         # Nothing merged is ever removed: what the output holds is right up to the error.
         if os.path.isfile(options.output):
             note(f"{options.output} is kept, with the {_count_lines(options.output)} lines merged")
         return 1
     print(f"{PROGRAM_NAME}: followed {len(handles)} files, {_count_lines(options.output)} lines merged in "
           f"{time.monotonic() - start:.2f} s, peak {_peak_threads} threads", flush=True)
-    return 0
+    # A merge cancelled by the signal says so in its exit code, as Python's KeyboardInterrupt does.
+    return 128 + stopper.signal if cancellable and stopper.signal else 0
 
 
 _peak_threads = 1
@@ -547,20 +601,25 @@ def _count_thread(frame, event, arg):
     sys.setprofile(None)
 
 
-def stage_main(merge, argv=None):
+def stage_main(merge, argv=None, cancellable=False):
     """The twin's main: parses the C++ executables' options, runs `merge`
     (handles, interval, output_path) on simulated writers or on followed
-    files, prints the summary line and returns the exit code."""
+    files, prints the summary line and returns the exit code. A `cancellable`
+    merge (beyond/task_group) also takes --idle-timeout (None when not
+    given), and SIGINT and SIGTERM itself (see signalled)."""
     global PROGRAM_NAME
-    PROGRAM_NAME = os.path.basename(os.path.dirname(os.path.abspath(sys.argv[0])))
+    directory = os.path.dirname(os.path.abspath(sys.argv[0]))
+    PROGRAM_NAME = os.path.basename(directory)
+    if os.path.basename(os.path.dirname(directory)) == "beyond":
+        PROGRAM_NAME = "stage5_" + PROGRAM_NAME  # as the C++ executable beside it is named
     argv = sys.argv[1:] if argv is None else argv
     threading.setprofile(_count_thread)
     try:
-        options = parse_command_line(argv)
+        options = parse_command_line(argv, idle_timeout=cancellable)
         if options.follow:
             global _line_buffered
             _line_buffered = True
-            return _follow(options, merge)
+            return _follow(options, merge, cancellable)
     except UsageError as error:
         print(f"{PROGRAM_NAME}: {error}", file=sys.stderr)
         return 2
@@ -571,8 +630,14 @@ def stage_main(merge, argv=None):
                       options.output, options.inputs_dir)
         stopper = _Stopper(lambda name: note(f"{name}: stopping the writers, merging what they wrote, then stopping"))
         stopper.stop = setup.stop_writers
+        # Before the same signal cancels the tails, the writers have ended.
+        stopper.stop_on_loop = setup.stop_writers_and_wait
         start, cpu_before = time.monotonic(), time.process_time()
-        merge(setup.handles, options.interval, setup.output_path)
+        if cancellable:
+            merge(setup.handles, options.interval, setup.output_path, options.idle_timeout)
+            stopper.take_back()
+        else:
+            merge(setup.handles, options.interval, setup.output_path)
         elapsed, cpu = time.monotonic() - start, time.process_time() - cpu_before
         peak = _peak_threads
         rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # before confirm_merge reads every file
@@ -591,7 +656,7 @@ def stage_main(merge, argv=None):
             return 1
         return 128 + stopper.signal if stopper.signal else 0
     except Exception as error:
-        print(f"{PROGRAM_NAME}: error: {error}", file=sys.stderr)
+        _say_error(error)
         # A simulated run's output is only worth its confirm_merge: a failed
         # run's could pass for a good one.
         if options.output and setup is not None and os.path.isfile(setup.output_path):

@@ -1,8 +1,10 @@
-"""The Python twins of the stages (stageN/tail_merge.py), run as a participant
-runs them: the six confirm_merge scenarios every C++ stage passes
-(tests/merge_scenarios.cpp), and follow mode's basics: appended lines, a
-rotated file, a file missing at the start, and SIGINT draining what was
-written.
+"""The Python twins of the stages (stageN/tail_merge.py) and of the task group
+(beyond/task_group/tail_merge.py), run as a participant runs them: the six
+confirm_merge scenarios every C++ stage passes (tests/merge_scenarios.cpp),
+and follow mode's basics: appended lines, a rotated file, a file missing at
+the start, and SIGINT draining what was written. The task group's twin also:
+a failure that ends every tail, two errors at once, a signal that cancels
+tails with lines still to read, and --idle-timeout.
 
 A twin's merged output is checked twice: by the twin's own confirm_merge
 (its summary line) and by the C++ one (confirm_merge_check, whose path
@@ -60,10 +62,12 @@ def lines(prefix, count):
 
 
 class Twin(unittest.TestCase):
-    stage = None  # each stage's class below sets it
+    stage = None  # each class below sets it: the program's name
+    directory = None  # and where its tail_merge.py is
+    stopped = 0  # the exit code of a follow run that SIGINT ends
 
     def run_twin(self, *arguments, timeout=50):
-        return subprocess.run([sys.executable, str(ROOT / self.stage / "tail_merge.py"), *map(str, arguments)],
+        return subprocess.run([sys.executable, str(ROOT / self.directory / "tail_merge.py"), *map(str, arguments)],
                               capture_output=True, text=True, timeout=timeout)
 
     def confirm_with_cpp(self, output, inputs):
@@ -92,7 +96,7 @@ class Twin(unittest.TestCase):
         each input's), and the run fails with it instead of passing."""
         with tempfile.TemporaryDirectory() as directory:
             output = Path(directory, "merged")
-            done = subprocess.run([sys.executable, str(ROOT / self.stage / "tail_merge.py"), "--files", "2",
+            done = subprocess.run([sys.executable, str(ROOT / self.directory / "tail_merge.py"), "--files", "2",
                                    "--lines", "3", "--prefill", "--interval", "0.01", "--output", str(output),
                                    "--inputs-dir", str(Path(directory, "inputs"))],
                                   capture_output=True, text=True, timeout=50,
@@ -103,22 +107,25 @@ class Twin(unittest.TestCase):
 
     def bad_input(self):
         """Bad input: the same one line as the C++ executable, and exit code 2."""
-        cpp = Path(os.environ["STAGE_BUILD_DIR"], self.stage, self.stage)
+        cpp = Path(os.environ["STAGE_BUILD_DIR"], self.directory, self.stage)
         for arguments in (["--files", "x"], ["--bogus"], ["--interval", "abc"], ["--files"], ["--seed", "-1"],
                           ["--lines", "-2"], ["--interval", "0"], ["--follow"], ["--follow", "a"], ["--from-end"],
-                          ["extra"], ["--inputs-dir", __file__], ["--output", "/nonexistent/x"]):
+                          ["extra"], ["--inputs-dir", __file__], ["--output", "/nonexistent/x"],
+                          *self.more_bad_input):
             python = self.run_twin(*arguments)
             native = subprocess.run([str(cpp), *arguments], capture_output=True, text=True, timeout=50)
             self.assertEqual((python.returncode, python.stderr), (2, native.stderr), arguments)
             self.assertEqual(native.returncode, 2, arguments)
 
-    def follow(self, directory, *paths, stderr=None):
+    more_bad_input = ()  # a variant's own options, wrongly given
+
+    def follow(self, directory, *paths, stderr=None, options=("--interval", "0.01")):
         """The twin following `paths` into directory/merged, as a participant
         starts it; its stderr into the file `stderr` if given, to be read while
         it runs."""
         err = open(stderr, "w") if stderr else subprocess.PIPE
-        process = subprocess.Popen([sys.executable, str(ROOT / self.stage / "tail_merge.py"), "--follow",
-                                    "--interval", "0.01", "--output", str(Path(directory, "merged")),
+        process = subprocess.Popen([sys.executable, str(ROOT / self.directory / "tail_merge.py"), "--follow",
+                                    *options, "--output", str(Path(directory, "merged")),
                                     *map(str, paths)], stdout=subprocess.PIPE, stderr=err, text=True)
         if stderr:
             err.close()
@@ -146,7 +153,7 @@ class Twin(unittest.TestCase):
             append(a, lines(str(a), 6)[len(lines(str(a), 3)):])
             self.assertTrue(eventually(lambda: self.merged(directory).count("\n") == 11), self.merged(directory))
             code, out, err = self.interrupt(process)
-            self.assertEqual(code, 0, err)
+            self.assertEqual(code, self.stopped, err)
             self.assertRegex(out, rf"^{self.stage}: followed 2 files, 11 lines merged in ")
             self.assertEqual(self.confirm_with_cpp(Path(directory, "merged"), [a, b]), 11)
 
@@ -164,7 +171,7 @@ class Twin(unittest.TestCase):
                         "new 1\nnew 2\n")
             self.assertTrue(eventually(lambda: self.merged(directory) == expected), self.merged(directory))
             code, _, err = self.interrupt(process)
-            self.assertEqual(code, 0, err)
+            self.assertEqual(code, self.stopped, err)
             self.assertIn("file replaced, following the new file from its start", err)
             self.assertEqual(self.merged(directory), expected)
 
@@ -176,7 +183,7 @@ class Twin(unittest.TestCase):
             append(late, "first\nsecond\n")
             self.assertTrue(eventually(lambda: self.merged(directory) == "first\nsecond\n"), self.merged(directory))
             code, _, err = self.interrupt(process)
-            self.assertEqual(code, 0, err)
+            self.assertEqual(code, self.stopped, err)
             self.assertIn(f"{late}: created, following it from its start", err)
 
     def check_a_failing_input_is_reported_at_once_and_the_others_go_on(self):
@@ -204,26 +211,171 @@ class Twin(unittest.TestCase):
             process = self.follow(directory, *paths)
             self.assertTrue(eventually(lambda: process.poll() is not None or Path(directory, "merged").exists()))
             code, out, err = self.interrupt(process)  # at once: most lines are not merged yet
-            self.assertEqual(code, 0, err)
+            self.assertEqual(code, self.stopped, err)
             self.assertIn("SIGINT: merging what was written, then stopping", err)
             self.assertEqual(self.confirm_with_cpp(Path(directory, "merged"), paths), 6000)
             self.assertRegex(out, rf"^{self.stage}: followed 3 files, 6000 lines merged in ")
 
 
-def twin_case(stage):
+class TaskGroupTwin(Twin):
+    """beyond/task_group's twin: a failure cancels the other tails, SIGINT and
+    SIGTERM cancel them all (exit 128 + the signal), --idle-timeout ends a tail."""
+    stopped = 128 + signal.SIGINT
+    more_bad_input = (["--idle-timeout", "0"], ["--idle-timeout", "soon"])
+    check_a_failing_input_is_reported_at_once_and_the_others_go_on = None  # they are cancelled instead
+
+    def inputs(self, directory, count, lines_each):
+        paths = [Path(directory, f"in{i}") for i in range(count)]
+        for path in paths:
+            append(path, lines(str(path), lines_each))
+        return paths
+
+    def check_a_failing_input_ends_every_tail_at_once_and_every_line_is_kept(self):
+        with tempfile.TemporaryDirectory() as directory:
+            paths, errors = self.inputs(directory, 5, 20), Path(directory, "stderr")
+            process = self.follow(directory, *paths, stderr=errors, options=("--interval", "0.05"))
+            self.assertTrue(eventually(lambda: self.merged(directory).count("\n") == 100), self.merged(directory))
+            paths[2].unlink()
+            paths[2].mkdir()
+            self.assertTrue(eventually(lambda: process.poll() is not None), errors.read_text())
+            self.assertEqual(process.returncode, 1, errors.read_text())
+            said = errors.read_text()
+            self.assertEqual(said.count(f"{self.stage}: error: "), 1, said)
+            self.assertIn(f"{self.stage}: error: {paths[2]}: cannot read: Is a directory\n", said)
+            self.assertEqual(sorted(self.merged(directory).splitlines()),
+                             sorted("".join(lines(str(path), 20) for path in paths).splitlines()))
+
+    def check_two_inputs_that_fail_at_once_are_both_reported(self):
+        with tempfile.TemporaryDirectory() as directory:
+            paths, errors = self.inputs(directory, 4, 10), Path(directory, "stderr")
+            process = self.follow(directory, *paths, stderr=errors, options=("--interval", "0.05"))
+            self.assertTrue(eventually(lambda: self.merged(directory).count("\n") == 40), self.merged(directory))
+            process.send_signal(signal.SIGSTOP)  # both replaced while it is stopped: it finds both failed
+            for path in (paths[1], paths[3]):
+                path.unlink()
+                path.mkdir()
+            process.send_signal(signal.SIGCONT)
+            self.assertEqual(process.wait(timeout=30), 1, errors.read_text())
+            said = errors.read_text()
+            self.assertEqual(said.count(f"{self.stage}: error: "), 2, said)
+            for path in (paths[1], paths[3]):
+                self.assertIn(f"{self.stage}: error: {path}: cannot read: Is a directory\n", said)
+
+    def check_sigint_and_sigterm_cancel_tails_that_still_have_lines_to_read(self):
+        for number in (signal.SIGINT, signal.SIGTERM):
+            with tempfile.TemporaryDirectory() as directory:
+                paths = self.inputs(directory, 3, 3000)
+                process = self.follow(directory, *paths, options=("--interval", "60"))
+                self.assertTrue(eventually(lambda: process.poll() is not None or
+                                           Path(directory, "merged").exists()))
+                process.send_signal(number)  # the tails are reading their 3,000 lines
+                out, err = process.communicate(timeout=30)
+                self.assertEqual(process.returncode, 128 + number, err)
+                self.assertIn(f"{signal.Signals(number).name}: merging what was written, then stopping", err)
+                self.assertEqual(self.confirm_with_cpp(Path(directory, "merged"), paths), 9000)
+
+    def check_idle_timeout_ends_a_tail_whose_input_gets_no_new_data_and_the_others_go_on(self):
+        with tempfile.TemporaryDirectory() as directory:
+            a, b, errors = Path(directory, "a"), Path(directory, "b"), Path(directory, "stderr")
+            append(a, "a-0\n")
+            append(b, "")
+            process = self.follow(directory, a, b, stderr=errors, options=("--interval", "0.01",
+                                                                            "--idle-timeout", "0.3"))
+            written = 0
+
+            def write_b():  # b gets a line every 10 ms: its tail never waits 0.3 s
+                nonlocal written
+                append(b, f"b-{written}\n")
+                written += 1
+                time.sleep(0.01)
+                return False
+
+            idle_note = f"{self.stage}: {a}: no new data for 0.3 s; no longer following it\n"
+            self.assertTrue(eventually(lambda: write_b() or idle_note in errors.read_text()), errors.read_text())
+            append(a, "a-late\n")  # after its tail ended: not merged
+            before = written
+            self.assertTrue(eventually(lambda: write_b() or f"b-{before + 2}\n" in self.merged(directory)))
+            self.assertEqual(process.wait(timeout=30), 0, errors.read_text())  # b's tail ends 0.3 s later
+            merged = self.merged(directory).splitlines()
+            self.assertEqual([line for line in merged if line.startswith("a-")], ["a-0"])
+            self.assertEqual([line for line in merged if line.startswith("b-")], [f"b-{i}" for i in range(written)])
+
+    def check_the_trap_a_cancellation_while_the_readline_runs_is_looked_for_before_the_wait(self):
+        """In this process: tail_async on a file of one line, with --interval
+        60 s, cancelled from inside the readline that finds no new data (as
+        the C++ test does from the probe). The tail must look for the
+        cancellation before it waits, and end at once."""
+        import asyncio
+        import importlib.util
+        spec = importlib.util.spec_from_file_location("task_group_twin", ROOT / self.directory / "tail_merge.py")
+        twin = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(twin)
+        common = twin.common
+        with tempfile.TemporaryDirectory() as directory:
+            path = Path(directory, "in")
+            append(path, "1\n")
+            handle = common.open_input(str(path))
+            written = []
+
+            async def write(line):
+                written.append(line)
+
+            async def main():
+                loop = asyncio.get_running_loop()
+                tail = asyncio.create_task(twin.tail_async(handle, 60, write, None))
+                readline = common.readline
+
+                def readline_then_cancelled(handle):
+                    try:
+                        return readline(handle)
+                    except common.NoNewData:
+                        # On the pool thread: the cancellation comes, and reaches the
+                        # tail (a round trip through its loop), before this readline ends.
+                        loop.call_soon_threadsafe(tail.cancel)
+                        asyncio.run_coroutine_threadsafe(asyncio.sleep(0), loop).result()
+                        raise
+
+                common.readline = readline_then_cancelled
+                try:
+                    await asyncio.wait_for(tail, 10)  # not the 60 s of a wait
+                finally:
+                    common.readline = readline
+
+            started = time.monotonic()
+            asyncio.run(main())
+            self.assertLess(time.monotonic() - started, 10, "the tail waited out its interval")
+            self.assertEqual(written, [b"1\n"])
+
+    def check_a_simulated_run_stopped_by_sigint_keeps_every_line_written(self):
+        with tempfile.TemporaryDirectory() as directory:
+            inputs, output = Path(directory, "inputs"), Path(directory, "merged")
+            process = subprocess.Popen([sys.executable, str(ROOT / self.directory / "tail_merge.py"), "--files", "3",
+                                        "--lines", "100000", "--write-interval", "0.001", "--interval", "0.01",
+                                        "--inputs-dir", str(inputs), "--output", str(output)],
+                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            self.assertTrue(eventually(lambda: output.exists() and output.stat().st_size > 0))
+            out, err = self.interrupt(process)[1:]
+            self.assertEqual(process.returncode, 130, err)
+            self.assertIn(", confirm_merge OK\n", out)
+            self.confirm_with_cpp(output, [inputs / str(i) for i in range(3)])
+
+
+def twin_case(directory, program=None, base=Twin):
     """The test class of one twin: every scenario and follow check, each a
-    test method named after the stage (ctest's entries are named by method)."""
-    methods = {"stage": stage}
+    test method named after the program (ctest's entries are named by method)."""
+    stage = program or directory
+    methods = {"stage": stage, "directory": directory}
     for scenario in SCENARIOS:
         methods[f"test_{stage}_confirm_merge_{scenario}"] = lambda self, scenario=scenario: self.merge(scenario)
     methods[f"test_{stage}_confirm_merge_a_full_disk_at_the_last_flush_fails_the_run"] = Twin.last_flush_fails
     methods[f"test_{stage}_bad_input_gets_the_cpp_executables_one_line_and_exit_code_2"] = Twin.bad_input
-    for name in [name for name in dir(Twin) if name.startswith("check_")]:
+    for name in [name for name in dir(base) if name.startswith("check_") and getattr(base, name) is not None]:
         methods[f"test_{stage}_follow_{name[len('check_'):]}"] = lambda self, name=name: getattr(self, name)()
-    return type(f"Twin_{stage}", (Twin,), methods)
+    return type(f"Twin_{stage}", (base,), methods)
 
 
-CASES = tuple(twin_case(stage) for stage in STAGES)
+CASES = tuple(twin_case(stage) for stage in STAGES) + (
+    twin_case("beyond/task_group", "stage5_task_group", TaskGroupTwin),)
 
 if __name__ == "__main__":
     sys.exit(ctest_main.main("test_twins.py", CASES))

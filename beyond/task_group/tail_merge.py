@@ -1,16 +1,19 @@
-"""stage5_nonblocking in Python: no blocking call left on the loop; a writer
-thread with its own loop owns the output.
+"""beyond/task_group in Python: stage 5 with its tails in an asyncio.TaskGroup.
+The first tail that fails cancels the others, SIGINT and SIGTERM cancel them
+all, and --idle-timeout bounds a wait; a cancelled tail reads what its input
+holds before it ends.
 
 The twin of tail_merge.cpp beside it, function for function. Run it as the
-C++ executable runs: python3 stage5_nonblocking/tail_merge.py --prefill
+C++ executable runs: python3 beyond/task_group/tail_merge.py --prefill
 """
 import asyncio
 import concurrent.futures
 import pathlib
+import signal
 import sys
 import threading
 
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2]))
 import common  # noqa: E402  (the repository's common/, found through the line above)
 
 
@@ -72,9 +75,37 @@ class WriteThread:
         await self.stop()
 
 
-async def tail_async(handle, interval, write):
+def cancelled():
+    """Whether this task was cancelled. A tail here catches each
+    CancelledError where it comes, and acts on it where it would wait; the
+    request stays counted in Task.cancelling(). (C++: a cancellation throws
+    nothing there, and is recorded in the coroutine's cancellation_state.)"""
+    return asyncio.current_task().cancelling() > 0
+
+
+async def shield(awaitable):
+    """C++'s asyncio::shield: awaits `awaitable` to its end even when this task
+    is cancelled meanwhile, and returns its result. asyncio.shield alone would
+    raise CancelledError at once and drop the result: the line a readline on
+    the pool was reading, or a write on its way to the writer thread."""
+    future = asyncio.ensure_future(awaitable)
+    while not future.done():
+        try:
+            await asyncio.shield(future)
+        except asyncio.CancelledError:
+            pass  # counted in cancelling(): looked for by the tail
+    return future.result()
+
+
+async def tail_async(handle, interval, write, idle_timeout):
     loop = asyncio.get_running_loop()
+    idle_deadline = None if idle_timeout is None else loop.time() + idle_timeout  # None: never
     while not handle.closed():
+        # Cancelled (another tail failed, or a signal): nothing new is waited
+        # for, but what the input holds is read first. A tail that returned
+        # here at once would lose it.
+        if cancelled():
+            handle.close()
         # C++ has no else clause, and may not co_await inside a catch block,
         # so its stages catch NoNewData into an empty optional and act after
         # the try. Python awaits in the except clause.
@@ -85,35 +116,93 @@ async def tail_async(handle, interval, write):
             # the other tails from the loop.
             line = common.buffered_line(handle)
             if line is not None:
-                await asyncio.sleep(0)
+                try:
+                    await asyncio.sleep(0)
+                except asyncio.CancelledError:
+                    pass  # counted in cancelling()
             else:
-                line = await loop.run_in_executor(None, common.readline, handle)
+                # Shielded: a readline already running on the pool finishes
+                # anyway, and its line must reach the output.
+                line = await shield(loop.run_in_executor(None, common.readline, handle))
         except common.NoNewData:
-            # C++: asyncio::wait_for_data, which also wakes when the file changes.
-            await asyncio.sleep(interval)
+            if handle.closed():
+                continue  # drained: the loop ends (C++: a closed input's wait returns at once)
+            if cancelled():
+                handle.close()  # cancelled while the readline ran: no wait
+                continue
+            # The wait, bounded by the idle deadline. (C++: a parallel group of
+            # the wait and a timer.)
+            try:
+                async with asyncio.timeout_at(idle_deadline):
+                    await asyncio.sleep(interval)
+            except TimeoutError:
+                # No new data for idle_timeout: read what is there, then end.
+                common.note(f"{handle.path}: no new data for {idle_timeout:g} s; no longer following it")
+                handle.close()
+            except asyncio.CancelledError:
+                pass  # counted in cancelling(): acted on at the top of the loop
         else:
-            await write(line)
+            await shield(write(line))
+            if idle_timeout is not None:
+                idle_deadline = loop.time() + idle_timeout
 
 
 # The body of the `async with`: every tail on this loop, every write awaited
 # on the writer thread. (C++ has no async with: it passes this function to
 # asyncio::async_with.)
-async def merge_into(output, handles, interval):
-    tasks = []
-    for handle in handles:
-        tasks.append(tail_async(handle, interval, output.write))
+async def merge_into(output, handles, interval, idle_timeout, started):
+    # Waits for every tail; the first one that fails cancels the others. Then
+    # raises every error together, an ExceptionGroup.
+    async with asyncio.TaskGroup() as group:
+        for handle in handles:
+            group.create_task(tail_async(handle, interval, output.write, idle_timeout))
+        # create_task only schedules a tail, and a task cancelled before its
+        # first step never runs its code: it would drain nothing. The loop
+        # runs what is ready in order, so after this every tail has started.
+        # (C++: co_spawn on the caller's loop starts each tail at once.)
+        await asyncio.sleep(0)
+        started()
 
-    # Waits for every tail, then raises the first error: what stage 1's
-    # threads had to keep by hand.
-    await common.gather(tasks)
 
+async def run_fully_async(handles, interval, output_path, idle_timeout):
+    # SIGINT and SIGTERM cancel the group, and only the group: the writer's
+    # start and stop must not be cut short. Taken here, before the first
+    # await, so that a signal that comes while the writer starts is kept.
+    # (C++: a signal_set, whose handler emits on the cancellation slot bound
+    # to the group.) The shared main hears of it first (common.signalled).
+    loop = asyncio.get_running_loop()
+    signals = []
+    merging = None
+    tails_started = False
 
-async def run_fully_async(handles, interval, output_path):
-    # stop() runs after the tails, also when a tail raises.
-    async with WriteThread(output_path) as output:
-        await merge_into(output, handles, interval)
+    def on_signal(number):
+        common.signalled(number)
+        signals.append(number)
+        if tails_started:
+            merging.cancel()
+
+    def on_tails_started():  # a signal that came before is acted on now
+        nonlocal tails_started
+        tails_started = True
+        if signals:
+            merging.cancel()
+
+    for number in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(number, on_signal, number)
+    try:
+        # stop() runs after the tails, also when a tail raises.
+        async with WriteThread(output_path) as output:
+            merging = asyncio.create_task(merge_into(output, handles, interval, idle_timeout, on_tails_started))
+            try:
+                await merging
+            except asyncio.CancelledError:
+                if not signals:
+                    raise
+    finally:
+        for number in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(number)
 
 
 if __name__ == "__main__":
-    sys.exit(common.stage_main(lambda handles, interval, output_path: asyncio.run(
-        run_fully_async(handles, interval, output_path))))
+    sys.exit(common.stage_main(lambda handles, interval, output_path, idle_timeout: asyncio.run(
+        run_fully_async(handles, interval, output_path, idle_timeout)), cancellable=True))
