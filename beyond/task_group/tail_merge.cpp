@@ -88,7 +88,8 @@ awaitable<void> tail_async(common::Handle handle, common::Seconds interval,
                            std::function<awaitable<void>(std::string)> write,
                            std::optional<common::Seconds> idle_timeout) {
   // A cancellation throws at no co_await here: it ends the wait below, and is
-  // acted on at the top of the loop, so that a line already read is written.
+  // looked for at the top of the loop and before each wait, so that a line
+  // already read is always written.
   co_await asio::this_coro::throw_if_cancelled(false);
   auto loop = co_await asio::this_coro::executor;
   asio::steady_timer idle(loop, asio::steady_timer::time_point::max()); // never, without --idle-timeout
@@ -117,8 +118,8 @@ awaitable<void> tail_async(common::Handle handle, common::Seconds interval,
       } else {
         // Shielded: a readline already running on the pool finishes anyway,
         // and its line must reach the output.
-        line =
-            co_await asyncio::shield(asyncio::run_in_executor(asyncio::default_executor(), common::readline, handle));
+        auto read = asyncio::run_in_executor(asyncio::default_executor(), common::readline, handle);
+        line = co_await asyncio::shield(std::move(read));
       }
     } catch (const common::NoNewData&) {
     }

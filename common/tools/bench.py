@@ -10,6 +10,7 @@ import os
 import platform
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -26,6 +27,8 @@ USAGE = "usage: ./workshop bench [--quick | --build-times | --report RESULTS.jso
 # (stageN/tail_merge.py, measured in the same run): merging the two shapes
 # the book's Python was measured on, and a whole small run.
 TWIN = ".py"  # the program "stage3_coroutines.py" is stage 3's Python twin
+BEYOND = ("stage5_task_group", "stage5_io_uring")  # the programs beyond stage 5, in beyond/task_group, beyond/io_uring
+CANCEL_LIMIT_MS = 100  # beyond/task_group: from a failure or a signal to the exit
 PYTHON_SHAPES = ((5, 20000), (1000, 100))
 PYTHON_SMALL = (5, 4000)
 PYTHON_FACTOR = 20
@@ -215,14 +218,59 @@ class Bench:
         print("==> [{}:{:02d}] {}".format(*divmod(int(time.monotonic() - self.start), 60), text), file=sys.stderr,
               flush=True)
 
-    def binary(self, program):  # stage5_io_uring is beyond/io_uring/'s
-        return self.binaries / ("beyond/io_uring" if program == "stage5_io_uring" else program) / program
+    def binary(self, program):
+        return self.binaries / directory_of(program) / program
 
     def command(self, program):
         """How to start a program: a stage's executable, or its Python twin."""
         if program.endswith(TWIN):
-            return [toolkit.tools_python(), str(Path(program.removesuffix(TWIN), "tail_merge.py").resolve())]
+            return [toolkit.tools_python(), str(Path(directory_of(program.removesuffix(TWIN)),
+                                                     "tail_merge.py").resolve())]
         return [self.binary(program)]
+
+    def cancellation(self, program, interval, repeats=10):
+        """beyond/task_group: how long after an input fails, or after SIGINT,
+        the process has ended, following 5 files nobody writes to; the median
+        and the longest of `repeats` runs, as a Run of kind cancel-failure or
+        cancel-signal (stats: median_ms, max_ms)."""
+        for kind in ("cancel-failure", "cancel-signal"):
+            run = Run(kind, program, 5, 1, "skipped", 0, f"--follow 5 FILES --interval {interval}")
+            if self.used_up(run, 30):
+                continue
+            self.progress(f"{kind}: {program}, {repeats} runs")
+            took, problem = [], ""
+            for _ in range(repeats):
+                with tempfile.TemporaryDirectory() as directory:
+                    inputs = [Path(directory, f"in{i}") for i in range(5)]
+                    for path in inputs:
+                        path.write_text(f"{path}\n")
+                    merged = Path(directory, "merged")
+                    process = subprocess.Popen([*self.command(program), "--follow", *map(str, inputs), "--output",
+                                                str(merged), "--interval", str(interval)],
+                                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                    deadline = time.monotonic() + 30
+                    while (not merged.exists() or merged.read_text().count("\n") < 5) and time.monotonic() < deadline:
+                        time.sleep(0.005)
+                    start = time.monotonic()
+                    if kind == "cancel-failure":
+                        inputs[2].unlink()
+                        inputs[2].mkdir()
+                    else:
+                        process.send_signal(signal.SIGINT)
+                    try:
+                        code = process.wait(timeout=30)
+                    except subprocess.TimeoutExpired:
+                        process.kill()
+                        code = None
+                    took.append((time.monotonic() - start) * 1000)
+                    expected = 1 if kind == "cancel-failure" else 128 + signal.SIGINT
+                    if code != expected:
+                        problem = f"exit {code}, not {expected}: {process.stderr.read().strip()}"
+                    process.stderr.close()
+            run.wall = sum(took) / 1000
+            run.status, run.message = ("failed", problem) if problem else ("ok", "")
+            run.stats = {"median_ms": statistics.median(took), "max_ms": max(took)}
+            self.results.add(run)
 
     def used_up(self, run, needed=0):
         """Records run as skipped if less than needed seconds are left."""
@@ -425,6 +473,11 @@ def system_info(binaries):
             "binaries": f"{binaries} ({cache.get('CMAKE_BUILD_TYPE:STRING', '?')}, {compiler})"}
 
 
+def directory_of(program):
+    """Where a program's sources are: a stage's directory, or beyond/NAME for stage5_NAME."""
+    return f"beyond/{program.removeprefix('stage5_')}" if program in BEYOND else program
+
+
 def bench(quick):
     binaries = Path(os.environ.get("BENCH_BUILD_DIR", "build/default"))
     if "BENCH_BUILD_DIR" in os.environ:
@@ -440,14 +493,14 @@ def bench(quick):
         total, counts, hold, out = 1000000, (1, 10, 100, 1000, 10000), 5, Path("docs/bench")
         bench = Bench(binaries, "build/bench/full", 900, 120)
     stages = ["stage1_threads", "stage2_mixed", "stage3_coroutines", "stage4_bottom_up", "stage5_nonblocking"]
-    programs = stages + ["stage5_io_uring"] * bench.binary("stage5_io_uring").exists()  # built where liburing is
+    programs = stages + [program for program in BEYOND if bench.binary(program).exists()]  # io_uring: where liburing is
     bench.results.info.update(system_info(binaries), command="./workshop bench" + " --quick" * quick,
                               total_lines=str(total), run_timeout=str(bench.timeout), cat_method=(
         "`hyperfine --runs 5 --warmup 1 'cat DIR/[0-9]* > DIR/cat.out'` on the inputs of the shape's first good run; "
         "the fastest of the five (hyperfine takes off the time its shell needs to start)."))
     for files in counts:
         bench.shape("sweep", files, total // files, stages)
-    # The shapes the book's Python was measured on, with the io_uring program beside stage 5.
+    # The shapes the book's Python was measured on, with the programs beyond stage 5 beside it.
     for files, lines in PYTHON_SHAPES:
         if files * lines != total or files not in counts:
             bench.shape("ref", files, lines, programs)
@@ -456,6 +509,11 @@ def bench(quick):
         for stage in stages:
             bench.run("ref", stage + TWIN, files, lines, "--prefill")
     bench.round_trip()
+    # The task group: from an input's failure, or SIGINT, to the exit. The
+    # C++ program wakes on the change (inotify); its twin looks every --interval.
+    if "stage5_task_group" in programs:
+        bench.cancellation("stage5_task_group", 60)
+        bench.cancellation("stage5_task_group" + TWIN, 0.05)
     # Live writers at the default --interval: with inotify, and with it off
     # (polling, as before the tails waited for inotify).
     for kind in ("latency", "latency-polling"):
@@ -650,6 +708,12 @@ def check_targets(results):
             check(run.get("drain_ms") < DRAIN_LIMIT_MS, f"{drain}: {ms(run.get('drain_ms'))}, "
                   f"limit under {ms(DRAIN_LIMIT_MS)}")
 
+    for kind, what in (("cancel-failure", "an input's failure"), ("cancel-signal", "SIGINT")):
+        what = f"stage5_task_group: from {what} to the exit, 5 followed inputs (the longest of the runs)"
+        if run := figures_of(find(results, "stage5_task_group", kind), what):
+            check(run.get("max_ms") < CANCEL_LIMIT_MS, f"{what}: {ms(run.get('max_ms'))}, "
+                  f"limit under {ms(CANCEL_LIMIT_MS)}")
+
     what = "stage1_threads whole process, 5 × 4,000 prefilled"
     if run := figures_of(find(results, "stage1_threads", "small"), what):
         check(run.wall * 1000 < SMALL_RUN_LIMIT_MS, f"{what}: {ms(run.wall * 1000)}, "
@@ -739,6 +803,26 @@ def markdown(results, checks, picture):
                                           f"lines/s", f"{shape(*PYTHON_SMALL)}, a whole run"],
                          [[stage] + [against(stage, f, n, False) for f, n in PYTHON_SHAPES] +
                           [against(stage, *PYTHON_SMALL, True)] for stage in twins]))
+
+    cancels = [run for run in results.runs if run.kind.startswith("cancel-")]
+    if cancels:
+        out.append("\n## beyond/task_group: from a failure or a signal to the exit\n\nFollowing 5 files nobody "
+                   "writes to: the time from replacing one by a directory (the first tail fails and the group cancels "
+                   "the others), or from SIGINT (the signal_set cancels the group), until the process has ended, "
+                   "the summary line and the check of the output included. Median and longest of the runs. The "
+                   "C++ program waits with --interval 60 and is woken by inotify; its Python twin looks every "
+                   "--interval (0.05 here), so its time includes up to that long before it sees the failure.\n\n")
+        out.append(table("program", ["an input fails", "SIGINT"], [
+            [stage] + [figures(find(results, stage, kind), lambda r: f"{ms(r.get('median_ms'))}, longest "
+                               f"{ms(r.get('max_ms'))}") for kind in ("cancel-failure", "cancel-signal")]
+            for stage in dict.fromkeys(run.stage for run in cancels)]))
+        five, group = (find(results, stage, files=5, lines=20000) for stage in ("stage5_nonblocking",
+                                                                                  "stage5_task_group"))
+        if five and group and five.status == group.status == "ok":
+            out.append(f"\nThroughput against stage 5 ({shape(5, 20000)} prefilled): "
+                       f"{rate(group.get('lines_per_second'))} against {rate(five.get('lines_per_second'))} lines/s "
+                       f"({percent(group.get('lines_per_second') / five.get('lines_per_second'))}); the other shapes "
+                       "are in the tables above and below.\n")
 
     out.append("\n## Threads and memory, prefilled inputs\n\nPeak threads of the whole process (the main thread "
                "included; no writer threads when prefilled), peak resident memory, and CPU time of the merge. The "
@@ -830,7 +914,7 @@ def plot(results):
         runs = [find(results, stage, files=f, lines=n) for f, n in sweep]
         good = [r for r in runs if r and r.status == "ok"]
         if not any(runs):
-            continue  # not in the sweep (the io_uring program runs only the reference shapes)
+            continue  # not in the sweep (the programs beyond stage 5 run only the reference shapes)
         for axes, stat in ((throughput, "lines_per_second"), (threads, "peak_threads")):
             axes.plot([r.files for r in good], [r.get(stat) for r in good], marker=marker, color=colour, label=stage,
                       markeredgecolor="white")

@@ -1,5 +1,5 @@
 """./workshop diff A B [--side-by-side]   what one step changed (A, B: 1-5, stage directory names, or
-                                       a variant beyond the book: ./workshop diff 5 io_uring)
+                                       a variant beyond the book: ./workshop diff 5 task_group)
 ./workshop diff --python N             stage N's Python twin beside its C++, function by function
 ./workshop diff --html [FILE]          one offline page with every step's diff, side by side
                                        (default: build/steps.html)
@@ -21,7 +21,7 @@ import twins
 
 FILES = ("CMakeLists.txt", "main.cpp", "tail_merge.hpp", "tail_merge.cpp")
 STAGES = ("stage1_threads", "stage2_mixed", "stage3_coroutines", "stage4_bottom_up", "stage5_nonblocking")
-USAGE = "usage: ./workshop diff A B [--side-by-side]   (A, B: 1-5, stage directory names, or io_uring)\n"
+USAGE = "usage: ./workshop diff A B [--side-by-side]   (A, B: 1-5, stage directory names, task_group or io_uring)\n"
 
 
 def steps(lang="en"):
@@ -43,7 +43,7 @@ def step_dir(name):
     for stage in STAGES:
         if name == stage or f"stage{name}" == stage.split("_")[0]:
             return stage
-    raise toolkit.Failure(name, f"no such stage (use 1-5 or a directory name: {' '.join(STAGES)}, or io_uring)")
+    raise toolkit.Failure(name, f"no such stage (use 1-5 or a directory name: {' '.join(STAGES)}, task_group or io_uring)")
 
 
 def page(out):

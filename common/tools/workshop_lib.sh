@@ -3,17 +3,24 @@
 
 stages=(stage1_threads stage2_mixed stage3_coroutines stage4_bottom_up stage5_nonblocking)
 
-# program_binary DIR PROGRAM: the executable of a stage, or of the program
-# beyond stage 5 (stage5_io_uring, beyond/io_uring/), in the build directory DIR.
+# program_binary DIR PROGRAM: the executable of a stage, or of a program
+# beyond stage 5 (stage5_<variant>, built in beyond/<variant>/), in the build
+# directory DIR.
 program_binary() {
-  if [ "$2" = stage5_io_uring ]; then echo "$1/beyond/io_uring/$2"; else echo "$1/$2/$2"; fi
+  case $2 in
+    stage5_io_uring | stage5_task_group) echo "$1/beyond/${2#stage5_}/$2" ;;
+    *) echo "$1/$2/$2" ;;
+  esac
 }
 
-# programs_built DIR: every stage, one per line, and the program beyond stage 5
-# where DIR has it (it is built where liburing is).
+# programs_built DIR: every stage, one per line, and the programs beyond
+# stage 5 that DIR has (the io_uring one is built where liburing is).
 programs_built() {
   printf '%s\n' "${stages[@]}"
-  if [ -x "$(program_binary "$1" stage5_io_uring)" ]; then echo stage5_io_uring; fi
+  local variant
+  for variant in stage5_task_group stage5_io_uring; do
+    if [ -x "$(program_binary "$1" $variant)" ]; then echo $variant; fi
+  done
 }
 
 say() { printf '==> %s\n' "$*" >&2; }
