@@ -5,11 +5,14 @@
 # random moment (exit 128 + the signal, confirm_merge OK, the output holding
 # exactly the lines reported, no temporary directory left), a full disk, an
 # input that fails mid-run (the stage's own follow tests, which check each line).
+# The task group (stage5_task_group) is also cancelled at a random moment, by a
+# signal or a failing input, while its tails still read (its own follow test,
+# which checks that no line written before is lost).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source common/tools/workshop_lib.sh
 
-minutes=${1:-1} runs=0 faults=0 lines=0 failures=0
+minutes=${1:-1} runs=0 faults=0 lines=0 failures=0 cancellations=0
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/tail-merge-soak-XXXXXX")
 trap 'rm -rf "$scratch"' EXIT
 end=$(($(date +%s) + $(awk "BEGIN { printf \"%d\", $minutes * 60 }")))
@@ -88,10 +91,14 @@ while [ "$(date +%s)" -lt "$end" ]; do
         1) follow_test "$stage" "simulation: a full disk*" 0 ;;
         2) follow_test "$stage" "follow: an input that fails mid-run*" 60 ;;
       esac
+      if [ "$stage" = stage5_task_group ]; then
+        follow_test "$stage" "task group: cancelled at a random moment*" 0
+        cancellations=$((cancellations + 1))
+      fi
       faults=$((faults + 1))
       ;;
   esac
   runs=$((runs + 1))
 done
-echo "soak: $runs runs ($faults with a fault), $lines lines, $failures failures"
+echo "soak: $runs runs ($faults with a fault, $cancellations task group cancellations at a random moment), $lines lines, $failures failures"
 [ $failures = 0 ]
