@@ -136,7 +136,13 @@ TEST_CASE("Boost 1.81 is affected by asio#1332: without asyncio::shield, co_spaw
           "freed signal (heap-use-after-free)") {
   const std::string output = run_cancel_after_free("unshielded");
   CAPTURE(output);
-  CHECK(output.find("ERROR: AddressSanitizer: heap-use-after-free") != std::string::npos);
-  CHECK(output.find("co_spawn_cancellation_handler") != std::string::npos);
+  // AddressSanitizer sees the freed memory; or, when it was given out again,
+  // UndefinedBehaviorSanitizer (in the same preset) sees the call through
+  // what is no longer a handler, and stops the program first.
+  const bool freed = output.find("ERROR: AddressSanitizer: heap-use-after-free") != std::string::npos &&
+                     output.find("co_spawn_cancellation_handler") != std::string::npos;
+  const bool no_longer_a_handler =
+      output.find("does not point to an object of type 'cancellation_handler_base'") != std::string::npos;
+  CHECK((freed || no_longer_a_handler));
 }
 #endif

@@ -96,6 +96,7 @@ awaitable<void> tail_async(common::Handle handle, common::Seconds interval,
   if (idle_timeout) {
     idle.expires_after(std::chrono::duration_cast<asio::steady_timer::duration>(*idle_timeout));
   }
+  bool idle_ended = false;
   while (!handle->closed()) {
     // Cancelled (another tail failed, or a signal): nothing new is waited
     // for, but what the input holds is read first, as when stage 5 closes a
@@ -143,12 +144,14 @@ awaitable<void> tail_async(common::Handle handle, common::Seconds interval,
         std::rethrow_exception(wait_error);
       }
       if (order[0] == 1 && !idle_error) {
-        // No new data for idle_timeout: read what is there, then end.
-        common::note(handle->path().string() + ": no new data for " + seconds(*idle_timeout) +
-                     " s; no longer following it");
+        idle_ended = true; // no new data for idle_timeout: read what is there, then end
         handle->close();
       }
     }
+  }
+  if (idle_ended) {
+    common::note(handle->path().string() + ": no new data for " + seconds(*idle_timeout) +
+                 " s; no longer following it");
   }
 }
 

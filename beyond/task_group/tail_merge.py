@@ -100,6 +100,7 @@ async def shield(awaitable):
 async def tail_async(handle, interval, write, idle_timeout):
     loop = asyncio.get_running_loop()
     idle_deadline = None if idle_timeout is None else loop.time() + idle_timeout  # None: never
+    idle_ended = False
     while not handle.closed():
         # Cancelled (another tail failed, or a signal): nothing new is waited
         # for, but what the input holds is read first. A tail that returned
@@ -136,8 +137,7 @@ async def tail_async(handle, interval, write, idle_timeout):
                 async with asyncio.timeout_at(idle_deadline):
                     await asyncio.sleep(interval)
             except TimeoutError:
-                # No new data for idle_timeout: read what is there, then end.
-                common.note(f"{handle.path}: no new data for {idle_timeout:g} s; no longer following it")
+                idle_ended = True  # no new data for idle_timeout: read what is there, then end
                 handle.close()
             except asyncio.CancelledError:
                 pass  # counted in cancelling(): acted on at the top of the loop
@@ -145,6 +145,8 @@ async def tail_async(handle, interval, write, idle_timeout):
             await shield(write(line))
             if idle_timeout is not None:
                 idle_deadline = loop.time() + idle_timeout
+    if idle_ended:
+        common.note(f"{handle.path}: no new data for {idle_timeout:g} s; no longer following it")
 
 
 # The body of the `async with`: every tail on this loop, every write awaited
