@@ -19,6 +19,7 @@ import argparse
 import asyncio
 import json
 import os
+import queue
 import random
 import re
 import resource
@@ -495,6 +496,8 @@ class _Stopper:
         self.stop = lambda: None
         self.stop_on_loop = lambda: None  # for a merge that takes the signals: see signalled
         self._say = say
+        self._caught_signals = queue.SimpleQueue()
+        threading.Thread(target=self._stop_when_caught, name="stopper", daemon=True).start()
         self.take_back()
         _stopper = self
 
@@ -504,12 +507,18 @@ class _Stopper:
             signal.signal(number, self._caught)
 
     def _caught(self, number, frame):
-        if self.signal == 0:
-            self.signal = number
-            self._say(signal.Signals(number).name)
-            # Not in the handler itself: it runs between two bytecodes of the
-            # main thread, which may hold a lock the stop needs.
-            threading.Thread(target=self.stop).start()
+        # Only a put here: the handler runs between two bytecodes of the main
+        # thread, which may hold a lock the stop needs, or one of threading's
+        # own (inside Thread.start()): starting a thread here could wait for ever.
+        self._caught_signals.put(number)
+
+    def _stop_when_caught(self):
+        while True:
+            number = self._caught_signals.get()
+            if self.signal == 0:
+                self.signal = number
+                self._say(signal.Signals(number).name)
+                self.stop()
 
     def caught_on_loop(self, number):
         if self.signal == 0:
