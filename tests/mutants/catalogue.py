@@ -151,7 +151,9 @@ MUTANTS = [
 
     # The asyncio vocabulary.
     Mutant("gather: the failure of the first task in the list rethrown, not the first in time", ASYNCIO_CPP,
-           "  for (const auto index : order) {", "  for (std::size_t index = 0; index < order.size(); ++index) {",
+           "  for (const auto index : order) {\n    if (errors[index]) {\n      std::rethrow_exception(",
+           "  for (std::size_t index = 0; index < order.size(); ++index) {\n    if (errors[index]) {\n"
+           "      std::rethrow_exception(",
            ("common",), ci=True),
     Mutant("gather: failures dropped", ASYNCIO_CPP, "      std::rethrow_exception(errors[index]);\n", "",
            ("common",)),
