@@ -23,28 +23,18 @@ asio::thread_pool& default_executor() {
   return pool;
 }
 
-asio::awaitable<void> gather(std::vector<asio::awaitable<void>> tasks) {
-  if (tasks.empty()) {
-    co_return;
-  }
-  auto loop = co_await asio::this_coro::executor;
-  using Task = decltype(asio::co_spawn(loop, std::move(tasks.front()), asio::deferred));
-  std::vector<Task> started;
-  for (auto& task : tasks) {
-    started.push_back(asio::co_spawn(loop, std::move(task), asio::deferred));
-  }
-  auto [order, errors] = co_await asio::experimental::make_parallel_group(std::move(started))
-                             .async_wait(asio::experimental::wait_for_all(), asio::use_awaitable);
-  for (const auto index : order) {
-    if (errors[index]) {
-      std::rethrow_exception(errors[index]);
-    }
-  }
-}
+namespace {
 
-asio::awaitable<void> task_group(std::vector<asio::awaitable<void>> tasks) {
+// Starts every task on the caller's executor in one ranged parallel group,
+// which ends as `condition` says; returns the failures in the order they
+// came. A ranged parallel group never completes on an empty range, so no
+// tasks means no wait.
+template <class Condition>
+asio::awaitable<std::vector<std::exception_ptr>> run_all(std::vector<asio::awaitable<void>> tasks,
+                                                         Condition condition) {
+  std::vector<std::exception_ptr> failed;
   if (tasks.empty()) {
-    co_return;
+    co_return failed;
   }
   auto loop = co_await asio::this_coro::executor;
   using Task = decltype(asio::co_spawn(loop, std::move(tasks.front()), asio::deferred));
@@ -52,14 +42,27 @@ asio::awaitable<void> task_group(std::vector<asio::awaitable<void>> tasks) {
   for (auto& task : tasks) {
     started.push_back(asio::co_spawn(loop, std::move(task), asio::deferred));
   }
-  auto [order, errors] = co_await asio::experimental::make_parallel_group(std::move(started))
-                             .async_wait(asio::experimental::wait_for_one_error(), asio::use_awaitable);
-  std::vector<std::exception_ptr> failed;
+  auto [order, errors] =
+      co_await asio::experimental::make_parallel_group(std::move(started)).async_wait(condition, asio::use_awaitable);
   for (const auto index : order) {
     if (errors[index]) {
       failed.push_back(errors[index]);
     }
   }
+  co_return failed;
+}
+
+} // namespace
+
+asio::awaitable<void> gather(std::vector<asio::awaitable<void>> tasks) {
+  const auto failed = co_await run_all(std::move(tasks), asio::experimental::wait_for_all());
+  if (!failed.empty()) {
+    std::rethrow_exception(failed.front());
+  }
+}
+
+asio::awaitable<void> task_group(std::vector<asio::awaitable<void>> tasks) {
+  auto failed = co_await run_all(std::move(tasks), asio::experimental::wait_for_one_error());
   if (!failed.empty()) {
     throw ExceptionGroup(std::move(failed));
   }
