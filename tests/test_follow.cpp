@@ -2,6 +2,8 @@
 // signals, exit codes and messages are those a user sees. This file is
 // compiled once and linked into one test executable per stage, with a
 // source CMake writes that says which stage (stage_name, stage_binary).
+#include "common/system/inotify.hpp"
+#include "common/system/process.hpp"
 #include "support/files.hpp"
 
 #include <algorithm>
@@ -15,22 +17,25 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
-#include <linux/filter.h>
-#include <linux/seccomp.h>
 #include <map>
 #include <optional>
 #include <sstream>
 #include <string>
 #include <string_view>
-#include <sys/mount.h>
-#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
 #include <vector>
+
+#ifdef __linux__ // seccomp, and mount() for a disk that fills up
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#endif
 
 namespace fs = std::filesystem;
 using tests::append;
@@ -82,9 +87,17 @@ struct Limits {
   bool no_io_uring = false;     // io_uring_setup() refused, as a container's seccomp profile does
 };
 
+// The --interval of a run whose changes must be noticed when they happen: 60 s,
+// since inotify wakes a waiting tail at once. A build without inotify (the
+// preset portable, macOS) has its tails look every --interval: there these
+// runs look every 0.02 s, and show that the changes are noticed by looking.
+const char* const woken_interval = common::inotify::built_in() ? "60" : "0.02";
+
 // A seccomp filter that fails io_uring_setup() with EPERM and lets every
-// other system call through; kept across execv().
+// other system call through; kept across execv(). (Only the io_uring
+// program's tests ask for it, and that program is built only on Linux.)
 bool refuse_io_uring() {
+#ifdef __linux__
   sock_filter filter[] = {
       BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr)),
       BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_io_uring_setup, 0, 1),
@@ -93,6 +106,9 @@ bool refuse_io_uring() {
   };
   const sock_fprog program{static_cast<unsigned short>(std::size(filter)), filter};
   return ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0 && ::prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &program) == 0;
+#else
+  return false;
+#endif
 }
 
 // The stage executable, running in the background.
@@ -116,8 +132,8 @@ public:
 
   // Sends `signal` once the stage has taken over SIGINT and SIGTERM: before
   // that, either would simply end it. Taken over means blocked (a thread
-  // waits for them) or caught (the event loop's handler), which
-  // /proc/<pid>/status shows for the main thread.
+  // waits for them) or caught (the event loop's handler), which the
+  // process's status shows for the main thread (common::process::status).
   void signal(int signal) {
     wait_until_ready();
     ::kill(pid_, signal);
@@ -138,11 +154,10 @@ public:
     ::kill(pid_, SIGSTOP);
     const auto deadline = std::chrono::steady_clock::now() + patience;
     for (;;) {
-      std::ifstream stat("/proc/" + std::to_string(pid_) + "/stat");
-      std::string pid, name, state;
-      stat >> pid >> name >> state; // the name has no spaces: the stage's executable
-      if (state == "T" || std::chrono::steady_clock::now() > deadline) {
-        REQUIRE(state == "T");
+      const auto status = common::process::status(pid_);
+      const char state = status ? status->state : '?';
+      if (state == 'T' || std::chrono::steady_clock::now() > deadline) {
+        REQUIRE(state == 'T');
         return;
       }
       std::this_thread::sleep_for(1ms);
@@ -223,9 +238,11 @@ private:
   }
 
   bool handles(int signal) const {
-    // Until exec() has run, the child is a copy of this test, handlers and all.
-    std::error_code ec;
-    if (fs::read_symlink("/proc/" + std::to_string(pid_) + "/exe", ec) != fs::path(stage_binary)) {
+    // Until exec() has run, the child is a copy of this test, handlers and all
+    // (a name may be cut short: /proc and ps keep 15 characters of it).
+    const auto status = common::process::status(pid_);
+    if (!status || status->command.empty() ||
+        fs::path(stage_binary).filename().string().rfind(status->command, 0) != 0) {
       return false;
     }
     // The coroutine stages' loop catches the signals once it runs; until
@@ -234,15 +251,8 @@ private:
     const std::string name = stage_name;
     const bool caught_by_loop = name == "stage2_mixed" || name == "stage3_coroutines" || name == "stage5_nonblocking" ||
                                 io_uring_program() || task_group_program();
-    std::ifstream status("/proc/" + std::to_string(pid_) + "/status");
     const auto bit = 1ULL << (signal - 1);
-    for (std::string line; std::getline(status, line);) {
-      if (((!caught_by_loop && line.rfind("SigBlk:", 0) == 0) || line.rfind("SigCgt:", 0) == 0) &&
-          (std::stoull(line.substr(7), nullptr, 16) & bit) != 0) {
-        return true;
-      }
-    }
-    return false;
+    return (status->caught & bit) != 0 || (!caught_by_loop && (status->blocked & bit) != 0);
   }
 
   fs::path out_;
@@ -356,7 +366,7 @@ std::string prefix() {
 
 TEST_CASE("follow: truncation and rename-and-recreate lose nothing; SIGINT drains and ends the run") {
   // A 60 s interval: the truncation and the rename are noticed when they happen.
-  follow_through_rotation(SIGINT, "60");
+  follow_through_rotation(SIGINT, woken_interval);
 }
 
 TEST_CASE("follow: SIGTERM drains too; so it does when the tails look every 0.01 s") {
@@ -477,15 +487,21 @@ struct SmallDisk {
   TempDir dir;
   bool mounted = false;
   explicit SmallDisk(const std::string& size) {
+#ifdef __linux__
     mounted = ::mount("tmpfs", dir.path.c_str(), "tmpfs", 0, ("size=" + size).c_str()) == 0;
+#else
+    errno = ENOSYS; // no tmpfs to mount
+#endif
     if (!mounted) {
       MESSAGE("skipped: cannot mount a tmpfs here (" << std::strerror(errno) << ")");
     }
   }
   ~SmallDisk() {
+#ifdef __linux__
     if (mounted) {
       ::umount2(dir.path.c_str(), MNT_DETACH);
     }
+#endif
   }
   SmallDisk(const SmallDisk&) = delete;
   SmallDisk& operator=(const SmallDisk&) = delete;
@@ -638,7 +654,8 @@ TEST_CASE("follow: a new line is merged at once, though --interval is 60 s; a si
   const auto merged = dir.path / "merged.log";
   append(a, "");
   append(b, "");
-  Stage stage(dir.path, {"--follow", a.string(), b.string(), "--output", merged.string(), "--interval", "60"});
+  Stage stage(dir.path,
+              {"--follow", a.string(), b.string(), "--output", merged.string(), "--interval", woken_interval});
   stage.wait_until_ready();
   // Every wait below is shorter than the interval: only a wake-up on the
   // change (inotify) or on close() gets there in time.
@@ -666,7 +683,8 @@ TEST_CASE("follow: tail -F's cases: delete and recreate, rename onto the name 20
   append(t1, "t1\n");
   fs::create_symlink(t1, link);
   // A long interval: each change below is noticed by its wake-up.
-  Stage stage(dir.path, {"--follow", a.string(), link.string(), "--output", merged.string(), "--interval", "60"});
+  Stage stage(dir.path,
+              {"--follow", a.string(), link.string(), "--output", merged.string(), "--interval", woken_interval});
   wait_until([&] { return contains(merged, "a-first\n") && contains(merged, "t1\n"); }, "the first lines are merged");
 
   fs::remove(a); // deleted, then created again
@@ -705,7 +723,7 @@ TEST_CASE("follow: a file not there at the start is waited for, with a note, and
   const auto merged = dir.path / "merged.log";
   append(dir.path / "b.log", "b\n");
   Stage stage(dir.path, {"--follow", a.string(), (dir.path / "b.log").string(), never.string(), "--output",
-                         merged.string(), "--interval", "60", "--from-end"});
+                         merged.string(), "--interval", woken_interval, "--from-end"});
   wait_until([&] { return contains(dir.path / "stderr.txt", a.string() + ": does not exist yet"); }, "the note");
   CHECK(contains(dir.path / "stderr.txt",
                  prefix() + a.string() + ": does not exist yet; following it once it is created\n"));
@@ -726,7 +744,7 @@ TEST_CASE(
   const auto a = dir.path / "a.log";
   const auto merged = dir.path / "merged.log";
   append(a, "start\n");
-  Stage stage(dir.path, {"--follow", a.string(), "--output", merged.string(), "--interval", "60"});
+  Stage stage(dir.path, {"--follow", a.string(), "--output", merged.string(), "--interval", woken_interval});
   wait_until([&] { return contains(merged, "start\n"); }, "the first line is merged");
   std::vector<std::string> expected = {"start"};
   for (int i = 0; i < 200; ++i) {
@@ -768,7 +786,7 @@ TEST_CASE("follow: a writer appending 20,000 lines while the stage starts loses 
       }
     }
   });
-  Stage stage(dir.path, {"--follow", a.string(), "--output", merged.string(), "--interval", "60"});
+  Stage stage(dir.path, {"--follow", a.string(), "--output", merged.string(), "--interval", woken_interval});
   writer.join();
   wait_until([&] { return contains(merged, "a-19999\n"); }, "every line is merged");
   stage.signal(SIGINT);
@@ -799,7 +817,7 @@ TEST_CASE("follow: where the system refuses io_uring, every line is merged all t
   const auto a = dir.path / "a.log";
   const auto merged = dir.path / "merged.log";
   append(a, numbered("a-", 0, 100));
-  Stage stage(dir.path, {"--follow", a.string(), "--output", merged.string(), "--interval", "60"},
+  Stage stage(dir.path, {"--follow", a.string(), "--output", merged.string(), "--interval", woken_interval},
               {.no_io_uring = true});
   wait_until([&] { return contains(merged, "a-99\n"); }, "the first lines are merged");
   append(a, numbered("a-", 100, 200));

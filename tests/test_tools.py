@@ -530,6 +530,87 @@ class Toolkit(unittest.TestCase):
             self.assertEqual(int(Path(copy, "same").stat().st_mtime), int(an_hour_ago))
 
 
+class Scripts(unittest.TestCase):
+    """macOS runs the scripts with bash 3.2 and BSD's tools: they use nothing
+    newer, and nothing only GNU's tools have. tests/support/old_bash/run
+    comes as close to that as Debian allows (CI runs the checker's own tests
+    and the soak under it too)."""
+    SCRIPTS = ("workshop", "common/tools/practice.sh", "common/tools/soak.sh", "common/tools/workshop_lib.sh",
+               ".ci/run", "tests/support/old_bash/run")
+    # bash 4's builtins, expansions and operators; GNU-only tools and options.
+    NEWER = re.compile(r"\b(mapfile|readarray|coproc|declare -[aA]*A|local -[aA]*A|declare -g|local -n|wait -n|"
+                       r"shuf|realpath|readlink -f|stat -c|sed -i|date -d|xargs -r)\b|\btimeout(?!=)\b|\[\[ -v |"
+                       r"\$\{\w+(,,|\^\^|@[QEPAa])|;;&|\|&|&>>")
+
+    def old_bash(self, *command, **options):
+        return subprocess.run([str(ROOT / "tests/support/old_bash/run"), *command], cwd=ROOT, capture_output=True,
+                              text=True, **options)
+
+    def test_scripts_use_nothing_newer_than_bash_3_2_and_no_gnu_only_tool(self):
+        for script in self.SCRIPTS:
+            for number, line in enumerate((ROOT / script).read_text().splitlines(), 1):
+                code = re.sub(r"(^|\s)#.*", "", line)  # comments may name them
+                with self.subTest(script=script, line=number):
+                    self.assertIsNone(self.NEWER.search(code), f"{script}:{number}: {line.strip()}")
+
+    def test_scripts_old_bash_refuses_what_macos_lacks(self):
+        self.assertNotEqual(self.old_bash("bash", "-c", "mapfile -t lines </dev/null").returncode, 0)
+        self.assertNotEqual(self.old_bash("bash", "-c", "timeout 1 true").returncode, 0)
+        self.assertIn("BSD stat", self.old_bash("stat", "-c", "%Y", "workshop").stderr)
+        self.assertEqual(self.old_bash("bash", "-c", "echo $BASH_COMPAT").stdout, "3.2\n")
+
+    def test_scripts_practice_mode_runs_under_old_bash(self):
+        with tempfile.TemporaryDirectory() as practice:
+            environment = {**os.environ, "PRACTICE_DIR": practice, "LANG": "C.UTF-8", "LC_ALL": ""}
+            for command in (["./workshop", "help"], ["./workshop", "exercise", "3"], ["./workshop", "diff", "--mine", "3"],
+                            ["./workshop", "lang", "ko"], ["./workshop", "lang"], ["./workshop", "reset", "3"]):
+                with self.subTest(command=" ".join(command)):
+                    done = self.old_bash(*command, env=environment)
+                    self.assertEqual(done.returncode, 0, done.stdout + done.stderr)
+            self.assertTrue(Path(practice, "stage3_coroutines", "tail_merge.cpp").is_file())
+            self.assertTrue(Path(practice, "stage3_coroutines", "tail_merge.cpp.previous").is_file())
+
+
+class DevContainer(unittest.TestCase):
+    """The dev container's Dockerfile is what ./workshop container-check runs
+    (container_check.py reads it): these keep the two from drifting apart
+    without the quarter of an hour the check itself takes."""
+
+    def setUp(self):
+        import container_check
+        self.check = container_check
+
+    def test_devcontainer_dockerfile_is_steps_container_check_runs(self):
+        devcontainer = json.loads((ROOT / ".devcontainer/devcontainer.json").read_text())
+        dockerfile = ROOT / ".devcontainer" / devcontainer["build"]["dockerfile"]
+        suite, steps = self.check.plan(dockerfile)
+        self.assertEqual(suite, "bookworm")
+        context = (ROOT / ".devcontainer" / devcontainer["build"]["context"]).resolve()
+        for number, word, argument in steps:
+            if word == "COPY":
+                for source in argument.split()[:-1]:
+                    self.assertTrue((context / source).is_file(), f"line {number}: {source}")
+        runs = " ".join(argument for _, word, argument in steps if word == "RUN")
+        self.assertIn("workshop setup", runs)  # the packages, by the script everyone else installs them with
+        self.assertEqual([argument for _, word, argument in steps if word == "USER"], [devcontainer["remoteUser"]])
+        self.assertTrue(devcontainer["postCreateCommand"].startswith("./workshop "))
+        self.assertEqual(self.check.readme_commands(ROOT / "README.md"), ["./workshop demo", "./workshop test"])
+
+    def test_devcontainer_check_refuses_what_it_would_not_run_as_docker_does(self):
+        with tempfile.TemporaryDirectory() as directory:
+            dockerfile = Path(directory, "Dockerfile")
+            for text, reason in (("FROM ubuntu:24.04\n", "does not start FROM"),
+                                 ("FROM debian:bookworm\nENV A=1\n", "line 2: ENV is not a step"),
+                                 ("FROM debian:bookworm\n# a comment\nRUN true && \\\n  true\nWORKDIR /x\n",
+                                  "line 5: WORKDIR"),
+                                 ("FROM debian:bookworm\nCOPY --chown=1 a /b\n", "no options"),
+                                 ("FROM debian:bookworm\nRUN true \\\n", "ends inside a continued line")):
+                dockerfile.write_text(text)
+                with self.subTest(text=text), self.assertRaises(self.check.toolkit.Failure) as failure:
+                    self.check.plan(dockerfile)
+                self.assertIn(reason, str(failure.exception))
+
+
 class Twins(unittest.TestCase):
     def test_twins_each_stage_has_the_book_functions_in_both_languages_on_one_row(self):
         sys.path.insert(0, str(TOOLS))

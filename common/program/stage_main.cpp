@@ -10,6 +10,7 @@
 #include "common/program/shutdown.hpp"
 #include "common/simulation.hpp"
 #include "common/system/posix_io.hpp"
+#include "common/system/process.hpp"
 #include "common/system/thread_name.hpp"
 #include "common/threads.hpp"
 
@@ -23,39 +24,34 @@
 #include <fstream>
 #include <map>
 #include <mutex>
+#include <optional>
+#include <string>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <thread>
+#include <unistd.h>
 
 namespace common {
 
 namespace {
-
-int current_threads() {
-  std::ifstream status("/proc/self/status");
-  std::string key;
-  while (status >> key) {
-    if (key == "Threads:") {
-      int count = 0;
-      status >> count;
-      return count;
-    }
-  }
-  return 0; // no /proc (macOS): reported as 0
-}
 
 // Samples the process's thread count every 2 ms while a run is going on, and
 // after its first second every 100 ms: the threads are started at the
 // beginning, and a long follow run with nothing to do should cost nothing.
 // A sample can miss a thread that lives shorter than that; the stages'
 // threads live as long as their tails.
+// Where the count is not known (no /proc), nothing is sampled.
 class PeakThreads {
 public:
-  PeakThreads() : peak_(current_threads()), sampler_([this] { sample(); }) {}
+  PeakThreads() : peak_(process::threads(::getpid())) {
+    if (peak_) {
+      sampler_ = std::thread([this] { sample(); });
+    }
+  }
   ~PeakThreads() { stop(); }
 
   // Ends the sampling; the peak, not counting the sampler itself.
-  int stop() {
+  std::optional<int> stop() {
     {
       std::lock_guard lock(mutex_);
       done_ = true;
@@ -64,7 +60,7 @@ public:
     if (sampler_.joinable()) {
       sampler_.join();
     }
-    return peak_ - 1;
+    return peak_ ? std::optional<int>(*peak_ - 1) : std::nullopt;
   }
 
 private:
@@ -72,7 +68,7 @@ private:
     const auto start = std::chrono::steady_clock::now();
     std::unique_lock lock(mutex_);
     do {
-      peak_ = std::max(peak_, current_threads());
+      peak_ = std::max(*peak_, process::threads(::getpid()).value_or(0));
     } while (!wake_.wait_for(lock,
                              std::chrono::steady_clock::now() - start < std::chrono::seconds(1)
                                  ? std::chrono::milliseconds(2)
@@ -83,9 +79,13 @@ private:
   std::mutex mutex_;
   std::condition_variable wake_;
   bool done_ = false;
-  int peak_; // guarded by mutex_ once the sampler runs
+  std::optional<int> peak_; // guarded by mutex_ once the sampler runs
   std::thread sampler_;
 };
+
+std::string peak_text(std::optional<int> peak_threads) {
+  return peak_threads ? "peak " + std::to_string(*peak_threads) + " threads" : "threads not counted (no /proc)";
+}
 
 double cpu_seconds() {
   rusage usage{};
@@ -314,11 +314,11 @@ int follow_main(const Options& options, std::string_view stage_name, const Cance
       trace::complete("merge", start, end);
       trace::write(options.trace, stage_name);
     }
-    const int peak_threads = threads.stop();
+    const auto peak_threads = threads.stop();
     char seconds[32];
     std::snprintf(seconds, sizeof seconds, "%.2f", std::chrono::duration<double>(end - start).count());
     out << stage_name << ": followed " << handles.size() << " files, " << count_lines(options.output, size_before)
-        << " lines merged in " << seconds << " s, peak " << peak_threads << " threads" << std::endl;
+        << " lines merged in " << seconds << " s, " << peak_text(peak_threads) << std::endl;
     // SIGINT and SIGTERM are how a follow run is meant to end; a hang-up is
     // not. A merge that is cancelled by them says so, as Python's
     // KeyboardInterrupt does.
@@ -419,7 +419,7 @@ int run_stage(int argc, const char* const argv[], std::string_view stage_name, c
       trace::complete("merge", start, end); // the main thread's track spans the whole run
       trace::write(options->trace, stage_name);
     }
-    const int peak_threads = threads.stop();
+    const auto peak_threads = threads.stop();
     stopper.detach();
     setup.join_writers();
     // How long the merge went on after the last input was closed: the drain.
@@ -428,8 +428,8 @@ int run_stage(int argc, const char* const argv[], std::string_view stage_name, c
 
     char seconds[32];
     std::snprintf(seconds, sizeof seconds, "%.2f", elapsed.count());
-    out << stage_name << ": " << options->files << " files, " << check.lines << " lines merged in " << seconds
-        << " s, peak " << peak_threads << " threads, seed " << options->seed;
+    out << stage_name << ": " << options->files << " files, " << check.lines << " lines merged in " << seconds << " s, "
+        << peak_text(peak_threads) << ", seed " << options->seed;
     if (const auto stall = debug::longest_stall()) {
       out << ", longest stall " << stall->count() << " ms";
     } else if (options->debug) {
@@ -444,7 +444,7 @@ int run_stage(int argc, const char* const argv[], std::string_view stage_name, c
                    {"prefill", options->prefill},
                    {"seconds", elapsed.count()},
                    {"lines_per_second", static_cast<double>(check.lines) / elapsed.count()},
-                   {"peak_threads", peak_threads},
+                   {"peak_threads", peak_threads ? boost::json::value(*peak_threads) : nullptr},
                    {"peak_rss_mib", rss_mib},
                    {"cpu_seconds", cpu},
                    {"latency_lines", latency.lines},

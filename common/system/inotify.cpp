@@ -20,7 +20,7 @@
 #include <utility>
 #include <vector>
 
-#ifdef __linux__
+#if TAIL_MERGE_HAVE_INOTIFY
 #include <sys/eventfd.h>
 #include <sys/inotify.h>
 #include <sys/statfs.h>
@@ -30,7 +30,7 @@ namespace common::inotify {
 
 namespace {
 
-#ifdef __linux__
+#if TAIL_MERGE_HAVE_INOTIFY
 
 constexpr std::uint32_t file_events = IN_MODIFY | IN_ATTRIB | IN_CLOSE_WRITE | IN_MOVE_SELF | IN_DELETE_SELF;
 constexpr std::uint32_t directory_events = IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE;
@@ -266,8 +266,12 @@ private:
 
 } // namespace
 
+bool built_in() {
+  return TAIL_MERGE_HAVE_INOTIFY;
+}
+
 bool watch(Wakeable* handle, const std::filesystem::path& path) {
-#ifdef __linux__
+#if TAIL_MERGE_HAVE_INOTIFY
   return Watcher::instance().watch(handle, path);
 #else
   (void)handle;
@@ -277,7 +281,7 @@ bool watch(Wakeable* handle, const std::filesystem::path& path) {
 }
 
 void forget(Wakeable* handle) {
-#ifdef __linux__
+#if TAIL_MERGE_HAVE_INOTIFY
   Watcher::instance().forget(handle);
 #else
   (void)handle;

@@ -3,9 +3,11 @@
 // thread that calls InputHandle::wake(). A tail then looks again at once,
 // instead of at the end of its --interval, and an idle tail costs nothing.
 //
-// Where inotify cannot be had (another system, no instances or watches left,
-// or TAIL_MERGE_NO_INOTIFY=1 in the environment), a tail is woken only by
-// close() and by its interval, as before: stderr says so once. So it is for a
+// Where inotify cannot be had (no instances or watches left, or
+// TAIL_MERGE_NO_INOTIFY=1 in the environment), a tail is woken only by
+// close() and by its interval, as before: stderr says so once. A build
+// without inotify (another system, or TAIL_MERGE_INOTIFY=OFF) always works so,
+// and says nothing. So it is for a
 // file on a network or FUSE file system, where inotify sees only this
 // machine's writes (tail -F polls there too).
 #pragma once
@@ -13,6 +15,9 @@
 #include <filesystem>
 
 namespace common::inotify {
+
+// Whether this build has inotify at all (TAIL_MERGE_INOTIFY, CMakeLists.txt).
+bool built_in();
 
 // What a watch wakes, from the watcher's thread: the lesson's input handle
 // (common/input.hpp) is one.

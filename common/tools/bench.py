@@ -965,6 +965,9 @@ def main(arguments):
     os.chdir(Path(__file__).resolve().parents[2])
     if arguments == ["--build-times"]:
         build_times("build/bench/build-times")
+    elif not Path("/proc/self/stat").exists():  # the idle runs' CPU time, threads and signals
+        raise toolkit.Failure("/proc", "not here: the benchmark measures processes through /proc, which only Linux has "
+                                       "(the report of a Linux run: ./workshop bench --report)")
     else:
         bench(quick=arguments == ["--quick"])
 

@@ -132,7 +132,7 @@ copy_into_build() {
   mkdir -p "$dest"
   cmp -s "$stage/tail_merge.hpp" "$dest/tail_merge.hpp" 2>/dev/null || cp "$stage/tail_merge.hpp" "$dest/"
   {
-    printf '#line 1 "%s"\n' "$(realpath "$source")"
+    printf '#line 1 "%s"\n' "$(absolute "$source")"
     cat "$source"
   } >"$dest/tail_merge.cpp.new"
   if cmp -s "$dest/tail_merge.cpp.new" "$dest/tail_merge.cpp" 2>/dev/null; then
@@ -196,7 +196,7 @@ explain_crash() {
   signal=$(printf '%s\n' "$output" | sed -n 's/.*CRASHED: \(SIG[A-Z]*\).*/\1/p' | head -n 1)
   msg crashed "${signal:-$(msg a_signal)}"
   if [ -n "$mine" ] && command -v gdb >/dev/null; then
-    frames=$(timeout 120 gdb -q -batch -ex 'set pagination off' -ex run -ex bt --args "$exe" --no-breaks \
+    frames=$(limited 120 gdb -q -batch -ex 'set pagination off' -ex run -ex bt --args "$exe" --no-breaks \
       --test-case="$(filter "$name")" 2>/dev/null | grep -F " at $mine:" | head -n 3 |
       sed 's/.* at \(.*\)$/\1/')
   fi
@@ -225,9 +225,9 @@ claim_name() {
 report() {
   local exe=$1 mine=${2:-} passed=0 total=0 name output code hints shown="" hint crash_hints="" hangs=0
   first_failing=""
-  local names
-  mapfile -t names < <("$exe" --list-test-cases | sed -n '/^====/,/^====/p' | sed '1d;$d')
-  for name in "${names[@]}"; do
+  local names=()
+  while IFS= read -r name; do names+=("$name"); done < <("$exe" --list-test-cases | sed -n '/^====/,/^====/p' | sed '1d;$d')
+  for name in ${names[@]+"${names[@]}"}; do
     total=$((total + 1))
     if [ $hangs -ge 2 ]; then # the copy hangs: the other claims would only wait as long
       echo "  FAIL  $(claim_name "$name")"
@@ -237,7 +237,7 @@ report() {
     code=0
     # SIGTERM first; a copy that catches it (the stages drain on SIGTERM) and
     # goes on is killed 5 s later. Either way it never ended: 124.
-    output=$(timeout --kill-after=5 30 "$exe" --test-case="$(filter "$name")" 2>&1) || code=$?
+    output=$(limited 30 "$exe" --test-case="$(filter "$name")" 2>&1) || code=$?
     [ $code != 137 ] || code=124
     [ $code != 124 ] || hangs=$((hangs + 1))
     if [ $code = 0 ]; then
@@ -301,7 +301,7 @@ check_once() {
     first_failing="(it does not build)"
     status=1
   else
-    report "$build_dir/practice/$stage/practice_check_$stage" "$(realpath "$practice_dir/$stage/tail_merge.cpp")" ||
+    report "$build_dir/practice/$stage/practice_check_$stage" "$(absolute "$practice_dir/$stage/tail_merge.cpp")" ||
       status=1
   fi
   # The claim, after the checksum of the copy it was found in.
@@ -386,10 +386,10 @@ check() {
   fi
   local file=$practice_dir/$stage/tail_merge.cpp seen
   while :; do
-    seen=$(stat -c %Y "$file" 2>/dev/null || echo none)
+    seen=$(cksum <"$file" 2>/dev/null || echo none) # what it holds: a save that changes nothing is no change
     check_once "$stage" "$reference" || true
     say "$(msg watching "$file")"
-    while [ "$(stat -c %Y "$file" 2>/dev/null || echo none)" = "$seen" ]; do sleep 0.5; done
+    while [ "$(cksum <"$file" 2>/dev/null || echo none)" = "$seen" ]; do sleep 0.5; done
   done
 }
 
@@ -414,7 +414,9 @@ diff_mine() {
       break
     fi
   done
-  tail -n +"$from" "$mine" | diff -u --color=auto --label "$stage/tail_merge.cpp $(msg the_reference)" \
+  local color="" # GNU diff's colours, where diff has them
+  if diff --color=auto /dev/null /dev/null >/dev/null 2>&1; then color=--color=auto; fi
+  tail -n +"$from" "$mine" | diff -u $color --label "$stage/tail_merge.cpp $(msg the_reference)" \
     --label "$mine $(msg yours)" "$stage/tail_merge.cpp" - || true
 }
 

@@ -1,5 +1,7 @@
 # What the workshop driver and its tools share: the stages, a stage given by
-# number or name, progress lines, the number of cores. Sourced, not run.
+# number or name, progress lines, the number of cores, a time limit. Sourced,
+# not run. Like every script here, written for bash 3.2 (macOS's) and the
+# tools POSIX specifies: no mapfile, no GNU-only options.
 
 stages=(stage1_threads stage2_mixed stage3_coroutines stage4_bottom_up stage5_nonblocking)
 
@@ -29,6 +31,34 @@ say() { printf '==> %s\n' "$*" >&2; }
 tools_python() { if [ -x /usr/bin/python3 ]; then echo /usr/bin/python3; else echo python3; fi; }
 
 jobs() { getconf _NPROCESSORS_ONLN 2>/dev/null || echo 2; }
+
+# limited SECONDS COMMAND...: runs COMMAND; one that runs longer than SECONDS
+# gets SIGTERM, and SIGKILL 5 s later if it goes on, and the exit is 124, as
+# with GNU's timeout(1), which macOS does not have. A COMMAND killed by a
+# signal exits 128 + the signal.
+limited() {
+  "$(tools_python)" -c '
+import signal, subprocess, sys
+child = subprocess.Popen(sys.argv[2:])
+try:
+    code = child.wait(timeout=float(sys.argv[1]))
+except subprocess.TimeoutExpired:
+    child.terminate()
+    try:
+        child.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        child.wait()
+    code = 124
+except KeyboardInterrupt:  # Ctrl-C reached the command too
+    code = child.wait()
+sys.exit(128 - code if code < 0 else code)
+' "$@"
+}
+
+# absolute PATH: PATH from the root, symbolic links resolved (realpath(1) is
+# not on every macOS).
+absolute() { printf '%s/%s\n' "$(cd "$(dirname "$1")" && pwd -P)" "$(basename "$1")"; }
 
 # A stage given as its number (3) or its directory name (stage3_coroutines).
 stage_dir() {
