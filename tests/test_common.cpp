@@ -712,6 +712,22 @@ TEST_CASE("command line: each bad option is one line naming it, and exit code 2"
   }
 }
 
+TEST_CASE("the build has inotify and reads /proc on Linux, and neither in the portable build (as on macOS)") {
+  // A check that failed at configure time would leave a Linux build polling
+  // and counting nothing, and every test that needs the part would say only
+  // "not checked".
+#if defined(__linux__) && !TAIL_MERGE_PORTABLE
+  const bool linux_parts = true;
+#else
+  const bool linux_parts = false;
+#endif
+  CHECK(common::inotify::built_in() == linux_parts);
+  CHECK(common::process::reads_proc() == linux_parts);
+#if TAIL_MERGE_PORTABLE && defined(BOOST_ASIO_HAS_IO_URING)
+  FAIL("the portable build has io_uring");
+#endif
+}
+
 TEST_CASE("process: the thread count where /proc is read; a process's state, blocked and caught signals and name") {
   // The count is known exactly where the build reads /proc, and not elsewhere.
   const auto before = common::process::threads(::getpid());

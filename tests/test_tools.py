@@ -604,6 +604,7 @@ class DevContainer(unittest.TestCase):
                                  ("FROM debian:bookworm\n# a comment\nRUN true && \\\n  true\nWORKDIR /x\n",
                                   "line 5: WORKDIR"),
                                  ("FROM debian:bookworm\nCOPY --chown=1 a /b\n", "no options"),
+                                 ("FROM debian:bookworm\nSHELL \\\n  [\"/bin/bash\"]\n", "line 2: SHELL"),
                                  ("FROM debian:bookworm\nRUN true \\\n", "ends inside a continued line")):
                 dockerfile.write_text(text)
                 with self.subTest(text=text), self.assertRaises(self.check.toolkit.Failure) as failure:

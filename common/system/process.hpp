@@ -1,8 +1,8 @@
 // What the kernel says about a running process: how many threads it has, and,
 // for the tests that drive a stage from outside, its state and its signals.
 // Read from /proc where the system has one (Linux). Where it has none (macOS,
-// or a build configured with TAIL_MERGE_PROC=OFF, as the preset `portable`
-// is), threads() is not known, and status() asks ps(1) instead.
+// or a build configured with TAIL_MERGE_PROC=OFF or TAIL_MERGE_PORTABLE, as
+// the preset `portable` is), threads() is not known, and status() asks ps(1).
 #pragma once
 
 #include <cstdint>
