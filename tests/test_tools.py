@@ -570,6 +570,31 @@ class Scripts(unittest.TestCase):
             self.assertTrue(Path(practice, "stage3_coroutines", "tail_merge.cpp").is_file())
             self.assertTrue(Path(practice, "stage3_coroutines", "tail_merge.cpp.previous").is_file())
 
+    def test_scripts_limited_exits_as_timeout_does(self):
+        """workshop_lib.sh's limited, which stands in for GNU's timeout(1)."""
+        def limited(*command):
+            script = 'source common/tools/workshop_lib.sh && limited "$@"'
+            return self.old_bash("bash", "-c", script, "limited", *command).returncode
+        self.assertEqual(limited("5", "sh", "-c", "exit 3"), 3)
+        self.assertEqual(limited("5", "sh", "-c", "kill -SEGV $$"), 128 + 11)
+        began = time.monotonic()
+        self.assertEqual(limited("0.3", "sleep", "30"), 124)
+        self.assertLess(time.monotonic() - began, 10)
+
+    def test_scripts_diff_mine_shows_nothing_for_the_reference_under_its_todo_list(self):
+        with tempfile.TemporaryDirectory() as practice:
+            environment = {**os.environ, "PRACTICE_DIR": practice, "LANG": "C.UTF-8", "LC_ALL": ""}
+            self.assertEqual(self.old_bash("./workshop", "exercise", "3", env=environment).returncode, 0)
+            copy = Path(practice, "stage3_coroutines", "tail_merge.cpp")
+            todo = (ROOT / "tests/practice/en/stage3_coroutines.todo").read_text()
+            reference = (ROOT / "stage3_coroutines/tail_merge.cpp").read_text()
+            copy.write_text(todo + "\n" + reference)
+            done = self.old_bash("./workshop", "diff", "--mine", "3", env=environment)
+            self.assertEqual((done.returncode, done.stdout), (0, ""), done.stderr)
+            copy.write_text(todo + "\n" + reference.replace("co_await", "co_await  ", 1))
+            lines = self.old_bash("./workshop", "diff", "--mine", "3", env=environment).stdout.splitlines()
+            self.assertEqual(len([line for line in lines if line.startswith("+") and not line.startswith("+++")]), 1)
+
 
 class DevContainer(unittest.TestCase):
     """The dev container's Dockerfile is what ./workshop container-check runs
