@@ -618,7 +618,7 @@ class DevContainer(unittest.TestCase):
         runs = " ".join(argument for _, word, argument in steps if word == "RUN")
         self.assertIn("workshop setup", runs)  # the packages, by the script everyone else installs them with
         self.assertEqual([argument for _, word, argument in steps if word == "USER"], [devcontainer["remoteUser"]])
-        self.assertTrue(devcontainer["postCreateCommand"].startswith("./workshop "))
+        self.assertEqual(devcontainer["updateContentCommand"], "./workshop build")  # built once, also in prebuilds
         self.assertEqual(self.check.readme_commands(ROOT / "README.md"), ["./workshop demo", "./workshop test"])
 
     def test_devcontainer_check_refuses_what_it_would_not_run_as_docker_does(self):

@@ -9,8 +9,9 @@ used without a container runtime, as nearly as chroot allows.
    stops the check, since it would go untested.
 3. The repository where Dev Containers puts it (/workspaces/NAME: a clone,
    with the working tree's changes), owned by devcontainer.json's
-   remoteUser; as that user, its postCreateCommand, then the two commands at
-   the top of README.md.
+   remoteUser; as that user, its onCreateCommand, updateContentCommand and
+   postCreateCommand (those it has), then the two commands at the top of
+   README.md.
 
 Each step says how long it took; everything the steps print goes to
 build/container/log. It needs root (debootstrap, chroot, mount), and makes its
@@ -175,13 +176,15 @@ def check(arguments):
         subprocess.run(["git", "clone", "--quiet", "--no-hardlinks", ".", copy], check=True)
         toolkit.copy_tracked(copy)
         subprocess.run(["chown", "-R", f"{uid}:{gid}", ROOT / "workspaces"], check=True)
-        if "postCreateCommand" in devcontainer:
-            chroot.run(f"postCreateCommand: {devcontainer['postCreateCommand']}", remote_user,
-                       devcontainer["postCreateCommand"], workspace)
+        # What Dev Containers runs once the container is made, in its order
+        # (Codespaces runs the first two in its prebuilds, too).
+        for key in ("onCreateCommand", "updateContentCommand", "postCreateCommand"):
+            if key in devcontainer:
+                chroot.run(f"{key}: {devcontainer[key]}", remote_user, devcontainer[key], workspace)
         for command in commands:
             chroot.run(f"README: {command}", remote_user, command, workspace)
     toolkit.say(f"container-check passed in {time.monotonic() - total:.0f} s: the image from "
-                f"{dockerfile}, its postCreateCommand and the README's two commands (log: {LOG})")
+                f"{dockerfile}, its commands and the README's two commands (log: {LOG})")
 
 
 def main(arguments):
