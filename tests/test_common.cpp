@@ -739,12 +739,18 @@ TEST_CASE("process: the thread count where /proc is read; a process's state, blo
     for (int i = 0; i < 3; ++i) {
       three.emplace_back([gate] { gate.wait(); });
     }
-    CHECK(common::process::threads(::getpid()) == *before + 3);
+    CHECK(common::process::threads(::getpid()).value_or(-1) == *before + 3);
     go.set_value();
     for (auto& thread : three) {
       thread.join();
     }
-    CHECK(common::process::threads(::getpid()) == *before);
+    // join() returns when a thread has cleared its id, a little before the
+    // kernel takes it off the count: wait for that, up to a generous limit.
+    const auto limit = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (common::process::threads(::getpid()) != *before && std::chrono::steady_clock::now() < limit) {
+      std::this_thread::yield();
+    }
+    CHECK(common::process::threads(::getpid()).value_or(-1) == *before);
   }
   // The status, from /proc or from ps: a child that blocks SIGUSR1, catches
   // SIGUSR2, and stops itself.

@@ -36,11 +36,12 @@ bool reads_proc() {
 
 std::optional<int> threads(pid_t pid) {
 #if TAIL_MERGE_HAVE_PROC
-  static const int own = ::open("/proc/self/status", O_RDONLY | O_CLOEXEC);
-  const int file = pid == ::getpid() ? own : ::open(("/proc/" + std::to_string(pid) + "/status").c_str(), O_RDONLY);
+  // Opened afresh each time: a kernel need not regenerate a /proc file that
+  // is read again through the same descriptor, and some do not.
+  const int file = ::open(("/proc/" + std::to_string(pid) + "/status").c_str(), O_RDONLY | O_CLOEXEC);
   std::array<char, 8192> buffer{};
-  const auto n = file < 0 ? -1 : ::pread(file, buffer.data(), buffer.size() - 1, 0);
-  if (file != own && file >= 0) {
+  const auto n = file < 0 ? -1 : ::read(file, buffer.data(), buffer.size() - 1);
+  if (file >= 0) {
     ::close(file);
   }
   const char* line = n > 0 ? std::strstr(buffer.data(), "\nThreads:") : nullptr;

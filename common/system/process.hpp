@@ -16,8 +16,7 @@ namespace common::process {
 bool reads_proc();
 
 // The process's thread count now; nothing where there is no /proc. Cheap
-// enough to sample every few milliseconds: for this process, one read of a
-// file kept open, so that sampling opens no descriptor while they are counted.
+// enough to sample every few milliseconds (an open, a read and a close).
 std::optional<int> threads(pid_t pid);
 
 // How many descriptors this process has open; nothing where there is no /proc.
