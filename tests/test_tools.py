@@ -1,5 +1,7 @@
 """The Python tools of common/tools/: the benchmark (bench.py: its runs, its
-report) and the trace picture (trace_picture.py), on small hand-made inputs.
+report) and the trace picture (trace_picture.py), on small hand-made inputs;
+the scripts under a stand-in for macOS's bash; the dev container's plan; the
+twins' lines the READMEs show; the Korean pages' words; the pages' links.
 
 ctest runs one entry per test method (support/ctest_main.py). The picture
 tests need matplotlib; where it is missing they are not counted and not
@@ -741,7 +743,46 @@ class KoreanDocs(unittest.TestCase):
         self.assertEqual(avoided, {"메인 스레드": "주 스레드"})
 
 
-CASES = (BenchReport, TracePicture, Toolkit, Twins, KoreanDocs)
+class Pages(unittest.TestCase):
+    """The READMEs fit a screen or two, and what they and docs/ link to is there."""
+    LINK = re.compile(r"\]\(([^)\s]+)\)")
+
+    @staticmethod
+    def anchor(heading):
+        """GitHub's name for a heading: lower case, no punctuation, a dash per space."""
+        return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+    def broken_links(self, page):
+        broken = []
+        text = re.sub(r"^```.*?^```", "", page.read_text(), flags=re.S | re.M)  # code is not linked
+        for target in self.LINK.findall(text):
+            if re.match(r"[a-z]+:", target):
+                continue
+            path, _, fragment = target.partition("#")
+            linked = (page.parent / path).resolve() if path else page
+            if not linked.exists():
+                broken.append(f"{page.relative_to(ROOT)}: {target}: no such file")
+            elif fragment and linked.suffix == ".md":
+                headings = re.findall(r"^#+ (.*)$", linked.read_text(), flags=re.M)
+                if fragment not in map(self.anchor, headings):
+                    broken.append(f"{page.relative_to(ROOT)}: {target}: no such heading")
+        return broken
+
+    def test_pages_each_readme_is_under_150_lines(self):
+        for name in ("README.md", "README.ko.md"):
+            with self.subTest(page=name):
+                self.assertLess(len((ROOT / name).read_text().splitlines()), 150)
+
+    def test_pages_every_link_of_the_readmes_and_docs_leads_somewhere(self):
+        pages = [ROOT / "README.md", ROOT / "README.ko.md", *sorted((ROOT / "docs").glob("*.md")),
+                 *(ROOT / stage / "README.md" for stage in book_stages())]
+        broken = [line for page in pages for line in self.broken_links(page)]
+        self.assertEqual(broken, [])
+        self.assertEqual(self.anchor("## 1단계: 스레드와 뮤텍스 (stage1_threads)"[3:]),
+                         "1단계-스레드와-뮤텍스-stage1_threads")
+
+
+CASES = (BenchReport, TracePicture, Toolkit, Scripts, DevContainer, Twins, KoreanDocs, Pages)
 
 
 if __name__ == "__main__":
