@@ -19,7 +19,6 @@ import argparse
 import asyncio
 import json
 import os
-import queue
 import random
 import re
 import resource
@@ -496,7 +495,15 @@ class _Stopper:
         self.stop = lambda: None
         self.stop_on_loop = lambda: None  # for a merge that takes the signals: see signalled
         self._say = say
-        self._caught_signals = queue.SimpleQueue()
+        # The kernel hands a signal to any thread that does not block it, and
+        # Python runs a handler only on the main thread, between two of its
+        # bytecodes: a main thread asleep in join() or in the loop's select()
+        # would run it late, or never. So the handler does nothing, and the
+        # stopper thread reads the signal's number from the wakeup descriptor,
+        # to which Python writes it at once, whichever thread the kernel chose.
+        # (C++: a thread that waits for the blocked signals, or a signal_set.)
+        self._caught_signals, self._wakeup = os.pipe()
+        os.set_blocking(self._wakeup, False)
         threading.Thread(target=self._stop_when_caught, name="stopper", daemon=True).start()
         self.take_back()
         _stopper = self
@@ -504,17 +511,12 @@ class _Stopper:
     def take_back(self):
         """The signals are this stopper's again (after a merge's own handlers)."""
         for number in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(number, self._caught)
-
-    def _caught(self, number, frame):
-        # Only a put here: the handler runs between two bytecodes of the main
-        # thread, which may hold a lock the stop needs, or one of threading's
-        # own (inside Thread.start()): starting a thread here could wait for ever.
-        self._caught_signals.put(number)
+            signal.signal(number, lambda number, frame: None)
+        signal.set_wakeup_fd(self._wakeup)
 
     def _stop_when_caught(self):
         while True:
-            number = self._caught_signals.get()
+            number = os.read(self._caught_signals, 1)[0]
             if self.signal == 0:
                 self.signal = number
                 self._say(signal.Signals(number).name)

@@ -730,6 +730,20 @@ TEST_CASE("the build has inotify and reads /proc on Linux, and neither in the po
 
 TEST_CASE("process: the thread count where /proc is read; a process's state, blocked and caught signals and name") {
   // The count is known exactly where the build reads /proc, and not elsewhere.
+  // join() returns when a thread has cleared its id, a little before the
+  // kernel takes it off the count: wait for that, up to a generous limit.
+  const auto settle = [](const auto& done) {
+    const auto limit = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (!done() && std::chrono::steady_clock::now() < limit) {
+      std::this_thread::yield();
+    }
+  };
+  // A runtime may start a helper thread with the process's first new thread
+  // (ThreadSanitizer does): start and join one first, so that 'before'
+  // counts the threads that stay.
+  pid_t first = 0;
+  std::thread([&first] { first = ::gettid(); }).join();
+  settle([&] { return !fs::exists(fs::path("/proc/self/task") / std::to_string(first)); });
   const auto before = common::process::threads(::getpid());
   CHECK(before.has_value() == common::process::reads_proc());
   if (before) {
@@ -744,12 +758,7 @@ TEST_CASE("process: the thread count where /proc is read; a process's state, blo
     for (auto& thread : three) {
       thread.join();
     }
-    // join() returns when a thread has cleared its id, a little before the
-    // kernel takes it off the count: wait for that, up to a generous limit.
-    const auto limit = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (common::process::threads(::getpid()) != *before && std::chrono::steady_clock::now() < limit) {
-      std::this_thread::yield();
-    }
+    settle([&] { return common::process::threads(::getpid()) == *before; });
     CHECK(common::process::threads(::getpid()).value_or(-1) == *before);
   }
   // The status, from /proc or from ps: a child that blocks SIGUSR1, catches

@@ -14,6 +14,7 @@ other language's run. Bad input gets the C++ executable's own line
 
 ctest runs one entry per test method, as `ctest -L python` (support/ctest_main.py).
 """
+import ctypes
 import os
 import re
 import resource
@@ -135,6 +136,10 @@ class Twin(unittest.TestCase):
     def interrupt(self, process):
         """SIGINT, then the exit code and both outputs."""
         process.send_signal(signal.SIGINT)
+        return self.wait(process)
+
+    def wait(self, process):
+        """The exit code and both outputs; a twin that does not end fails the test."""
         out, err = process.communicate(timeout=30)
         return process.returncode, out, err
 
@@ -185,6 +190,25 @@ class Twin(unittest.TestCase):
             code, _, err = self.interrupt(process)
             self.assertEqual(code, self.stopped, err)
             self.assertIn(f"{late}: created, following it from its start", err)
+
+    def check_a_sigint_any_thread_takes_stops_the_run(self):
+        # kill() lets the kernel hand the signal to any thread that does not
+        # block it, and Python runs its handlers on the main thread only,
+        # which may be asleep in a join() or a select() with nothing to wake
+        # it. Here the SIGINT goes to the newest thread, never the main one,
+        # as tgkill() sends it.
+        with tempfile.TemporaryDirectory() as directory:
+            log = Path(directory, "log")
+            append(log, "first\n")
+            process = self.follow(directory, log)
+            self.assertTrue(eventually(lambda: self.merged(directory) == "first\n"), self.merged(directory))
+            tasks = sorted(int(task) for task in os.listdir(f"/proc/{process.pid}/task"))
+            self.assertGreater(len(tasks), 1, "the twin has a thread besides the main one")
+            self.assertEqual(ctypes.CDLL(None, use_errno=True).tgkill(process.pid, tasks[-1], signal.SIGINT), 0)
+            code, out, err = self.wait(process)
+            self.assertEqual(code, self.stopped, err)
+            self.assertIn("SIGINT: merging what was written, then stopping", err)
+            self.assertRegex(out, rf"^{self.stage}: followed 1 files, 1 lines merged in ")
 
     def check_a_failing_input_is_reported_at_once_and_the_others_go_on(self):
         with tempfile.TemporaryDirectory() as directory:
