@@ -1059,12 +1059,13 @@ TEST_CASE("bad input: under a small ulimit -v a refused thread is one line too, 
   // run is tried again. An unoptimised build met it in 1 run of 5.)
   const Limits small{.max_address_space = 200 << 20, .tmpdir = tmp.string()};
   for (const auto* files : {"20", "5"}) {
-    auto result = run(dir, {"--files", files, "--lines", "3", "--write-interval", "0.01"}, small);
+    const std::vector<std::string> args{"--files", files, "--lines", "3", "--write-interval", "0.01"};
+    auto result = run(dir, args, small);
     for (int tries = 1; result.first == 128 + SIGABRT && tries < 20; ++tries) {
       for (const auto& left : fs::directory_iterator(tmp)) {
         fs::remove_all(left.path()); // what the aborted run could not remove
       }
-      result = run(dir, {"--files", files, "--lines", "3", "--write-interval", "0.01"}, small);
+      result = run(dir, args, small);
     }
     const int code = result.first;
     std::string err = result.second;
