@@ -16,6 +16,7 @@ import sys
 import tempfile
 import time
 import unittest
+import unittest.mock
 import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
@@ -319,6 +320,25 @@ class BenchReport(unittest.TestCase):
             bench.load_stats(run, out)
             self.assertEqual((run.status, run.stats), ("failed", {}))
             self.assertIn("Expecting value", run.message)  # "merged" is not JSON
+
+    def test_bench_cancellation_times_each_run_to_the_exit_it_expects(self):
+        """beyond/task_group's row: an input replaced by a directory must end the
+        program with 1, SIGINT with 130; any other exit fails the row, with why."""
+        fake = ("#!/bin/sh\nfor a; do [ \"$previous\" = --output ] && out=$a; previous=$a; done\n"
+                "printf '1\\n2\\n3\\n4\\n5\\n' >\"$out\"\ntrap 'echo took SIGINT >&2; exit $ON_SIGINT' INT\n"
+                "while [ ! -d \"$(dirname \"$out\")/in2\" ]; do sleep 0.005; done\nexit 1\n")
+        with tempfile.TemporaryDirectory() as scratch:
+            Path(scratch, "fake").write_text(fake)
+            Path(scratch, "fake").chmod(0o755)
+            for on_sigint, verdict in (("130", ("ok", "")), ("0", ("failed", "exit code 0, not 130: took SIGINT"))):
+                b = bench.Bench(scratch, Path(scratch, "bench"), 100, 10)
+                b.command = lambda program: [Path(scratch, "fake")]
+                with unittest.mock.patch.dict(os.environ, ON_SIGINT=on_sigint):
+                    b.cancellation("stage5_task_group", 60, repeats=2)
+                failed, signalled = b.results.runs
+                self.assertEqual((failed.kind, failed.status, signalled.kind), ("cancel-failure", "ok", "cancel-signal"))
+                self.assertEqual((signalled.status, signalled.message), verdict)
+                self.assertLess(failed.stats["max_ms"], 5000)
 
     def test_bench_report_numbers_as_people_read_them(self):
         self.assertEqual([bench.rate(v) for v in (980, 98200, 1.5e6, 10e6, 123e6)],

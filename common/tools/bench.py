@@ -23,59 +23,55 @@ from toolkit import Failure
 
 USAGE = "usage: ./workshop bench [--quick | --build-times | --report RESULTS.json OUT.md OUT.svg]\n"
 
-# The targets. Every stage at least PYTHON_FACTOR times its own Python twin
-# (stageN/tail_merge.py, measured in the same run): merging the two shapes
-# the book's Python was measured on, and a whole small run.
-TWIN = ".py"  # the program "stage3_coroutines.py" is stage 3's Python twin
-BEYOND = ("stage5_task_group", "stage5_io_uring")  # the programs beyond stage 5, in beyond/task_group, beyond/io_uring
-CANCEL_LIMIT_MS = 100  # beyond/task_group: from a failure or a signal to the exit
-PYTHON_SHAPES = ((5, 20000), (1000, 100))
-PYTHON_SMALL = (5, 4000)
-PYTHON_FACTOR = 20
-# What a line costs these stages by their design (common/tools/round_trip.cpp):
-# stage: (its figure, what it is, whom the ceiling it sets is for).
-ROUND_TRIP = {"stage2_mixed": ("stage2_round_trip_us", "a round trip between threads", "for each tail"),
-              "stage3_coroutines": ("stage3_turn_us", "a turn through the loop", "for all tails, on one loop"),
-              "stage5_nonblocking": ("stage5_round_trip_us", "a round trip between threads", "for each tail")}
+# The programs: the five stages, and the two beyond stage 5 (beyond/NAME for
+# stage5_NAME); "stage3_coroutines.py" is stage 3's Python twin.
+STAGES = ["stage1_threads", "stage2_mixed", "stage3_coroutines", "stage4_bottom_up", "stage5_nonblocking"]
+BEYOND = ("stage5_task_group", "stage5_io_uring")
+TWIN = ".py"
+# The targets. Every stage at least PYTHON_FACTOR times its own Python twin,
+# measured in the same run: merging the two shapes the book's Python was
+# measured on, and a whole small run.
+PYTHON_SHAPES, PYTHON_SMALL, PYTHON_FACTOR = ((5, 20000), (1000, 100)), (5, 4000), 20
 CAT_SHARE = 0.20  # stage 1 at least 20% of cat
-MANY_FILES = 10000  # the thread and memory limits hold here
-THREADS_ABOVE_POOL = 3  # main, the output writer, one spare
-RSS_LIMIT_MIB = 100  # at 10,000 files
+MANY_FILES, THREADS_ABOVE_POOL, RSS_LIMIT_MIB = 10000, 3, 100  # stages 3 and 5: pool + main, writer, one spare
 STOP_AT_ONCE_SECONDS = 15  # stage 2 failing at 10,000 files
 STALL_LIMIT_MS = 20  # stage 5 with 100 ms writes
 IDLE_LIMIT = 0.01  # CPU of one core, 1,000 idle files
-MEDIAN_LIMIT_MS, P99_LIMIT_MS = 2, 10  # line latency, 100 writers
-DRAIN_LIMIT_MS = 10  # from the last input closed to the merge's end
+MEDIAN_LIMIT_MS, P99_LIMIT_MS, DRAIN_LIMIT_MS = 2, 10, 10  # 100 writers; the end after the last input closed
 SMALL_RUN_LIMIT_MS = 40  # stage 1's whole process, 5 x 4,000 prefilled
+CANCEL_LIMIT_MS = 100  # beyond/task_group: from a failure or a signal to the exit
 BUILD_STEPS = {  # step: (what, limit in seconds)
     "clean": ("clean build of all targets", 60),
     "demo": ("a fresh `./workshop demo` to its five summary lines", 45),
     "tsan1": ("`./workshop test tsan 1` from nothing", 90),
     "rebuild": ("rebuild after touching stage3_coroutines/tail_merge.cpp", 10),
 }
-# Why a target is missed, for those this project knows it may miss on a small machine.
+# What a line costs these stages by their design (common/tools/round_trip.cpp):
+# stage: (its figure, what it is, whom the ceiling it sets is for).
+ROUND_TRIP = {"stage2_mixed": ("stage2_round_trip_us", "a round trip between threads", "for each tail"),
+              "stage3_coroutines": ("stage3_turn_us", "a turn through the loop", "for all tails, on one loop"),
+              "stage5_nonblocking": ("stage5_round_trip_us", "a round trip between threads", "for each tail")}
+# Why a target is missed, for those this project knows it may miss on a small
+# machine: (what the target's text holds, why).
+TRIP = "every line awaits its write on the writer thread, a round trip between threads per line"
 WHY = [
     (("stage2_mixed", "prefilled"), "every line is a round trip between its pool thread and the loop "
      "(run_coroutine_threadsafe, then future.get()), two thread wake-ups per line; see stage2_mixed/README.md"),
-    (("stage5_nonblocking", "prefilled"), "every line awaits its write on the writer thread, a round trip "
-     "between threads per line"),
-    (("stage5_task_group", "Python twin"), "as stage 5, every line awaits its write on the writer thread, a round "
-     "trip between threads per line; and both languages add a shielded coroutine for each read and write"),
-    (("of cat",), "each line costs a std::string, a std::function call and a mutex shared by every tail "
-     "thread; see stage1_threads/README.md"),
-    (("RSS",), "each of the 10,000 handles buffers what it read and has not merged yet, and each tail's "
-     "coroutine frame and pending write live until its input is drained"),
-]
-WHY += [
-    (("stage3_coroutines", "Python twin"), "the loop is not what bounds it (a turn costs far less than a line); "
-     "each line costs a copy out of the buffer, a coroutine frame for its write and the turn, and the twin's line "
-     "takes the same steps in CPython, whose asyncio.sleep(0) is a bare yield, so the ratio stays small; see "
+    (("stage5_nonblocking", "prefilled"), TRIP),
+    (("stage5_task_group", "Python twin"), f"as stage 5, {TRIP}; and both languages add a shielded coroutine for "
+     "each read and write"),
+    (("of cat",), "each line costs a std::string, a std::function call and a mutex shared by every tail thread; see "
+     "stage1_threads/README.md"),
+    (("RSS",), "each of the 10,000 handles buffers what it read and has not merged yet, and each tail's coroutine "
+     "frame and pending write live until its input is drained"),
+    (("stage3_coroutines", "Python twin"), "the loop is not what bounds it (a turn costs far less than a line); each "
+     "line costs a copy out of the buffer, a coroutine frame for its write and the turn, and the twin's line takes "
+     "the same steps in CPython, whose asyncio.sleep(0) is a bare yield, so the ratio stays small; see "
      "stage3_coroutines/README.md"),
     (("1,000 × 100", "Python twin"), "a thread per input: starting and joining 1,000 threads takes the same system "
      "calls in both languages, and with 100 lines each they are much of the run"),
-]
-WHY += [((step,), "every file with coroutines spends seconds generating their code, and there are two cores")
-        for step in ("build of all", "workshop demo", "workshop test tsan")]
+] + [((step,), "every file with coroutines spends seconds generating their code, and there are two cores")
+     for step in ("build of all", "workshop demo", "workshop test tsan")]
 
 
 @dataclass
@@ -108,7 +104,7 @@ class Results:
 
     def add(self, run):
         self.runs.append(run)
-        if run.stage not in self.stages and not run.stage.endswith(TWIN):  # the twins have a table of their own
+        if run.stage not in self.stages and not run.stage.endswith(TWIN):  # the twins are compared, not listed
             self.stages.append(run.stage)
         return run
 
@@ -135,17 +131,15 @@ def load_stats(run, path):
     try:
         run.stats = json.loads(toolkit.read_text(path))
     except (Failure, ValueError) as error:
-        run.stats = None
-        run.message = str(error)
+        run.stats, run.message = None, str(error)
     if not isinstance(run.stats, dict):
-        run.status, run.stats = "failed", {}
-        run.message = run.message or f"no --stats file {path}"
+        run.status, run.stats, run.message = "failed", {}, run.message or f"no --stats file {path}"
         return
-    for key in ("lines", "seconds", "lines_per_second", "peak_threads", "peak_rss_mib", "cpu_seconds"):
-        if run.get(key) is None:
-            run.status, run.message = "failed", f'{path}: no number "{key}"'
-            return
-    if run.stats.get("confirm_merge") is not True:
+    missing = [key for key in ("lines", "seconds", "lines_per_second", "peak_threads", "peak_rss_mib", "cpu_seconds")
+               if run.get(key) is None]
+    if missing:
+        run.status, run.message = "failed", f'{path}: no number "{missing[0]}"'
+    elif run.stats.get("confirm_merge") is not True:
         run.status, run.message = "failed", "confirm_merge did not pass" + (f": {run.message}" if run.message else "")
 
 
@@ -158,20 +152,21 @@ NO_INOTIFY = "TAIL_MERGE_NO_INOTIFY"  # a kind ending in -polling runs with it s
 def execute(command, limit, out, err=None, cwd=None, env=None):
     """Runs command with its output in the file out (and err, else out too): its
     exit code (minus the signal's number if one ended it), or None if it had not
-    ended within limit seconds. Then SIGTERM, and SIGKILL 5 s later."""
+    ended within limit seconds (then it is killed)."""
     with open(out, "w") as stdout, open(err or os.devnull, "w") as stderr:
         process = subprocess.Popen(list(map(str, command)), stdout=stdout, stderr=stderr if err else stdout, cwd=cwd,
                                    env=env)
-        try:
-            return process.wait(max(limit, 0))
-        except subprocess.TimeoutExpired:
-            process.terminate()
-            try:
-                process.wait(5)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-            return None
+        return finish(process, limit)
+
+
+def finish(process, limit):
+    """The process's exit code, or None once limit seconds have passed and it is killed."""
+    try:
+        return process.wait(max(limit, 0))
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+        return None
 
 
 def failure(err, code):
@@ -203,6 +198,16 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime and stime
 
 
+def directory_of(program):
+    """Where a program's sources are: a stage's directory, or beyond/NAME for stage5_NAME."""
+    return f"beyond/{program.removeprefix('stage5_')}" if program in BEYOND else program
+
+
+def polling(kind):
+    """The environment of a run of this kind: inotify off for a kind ending in -polling."""
+    return dict(os.environ, **{NO_INOTIFY: "1"}) if kind.endswith("-polling") else None
+
+
 class Bench:
     """Runs programs one after another within a time budget, and writes down
     in self.results what happened, and why when it went wrong."""
@@ -226,61 +231,19 @@ class Bench:
     def command(self, program):
         """How to start a program: a stage's executable, or its Python twin."""
         if program.endswith(TWIN):
-            return [toolkit.tools_python(), str(Path(directory_of(program.removesuffix(TWIN)),
-                                                     "tail_merge.py").resolve())]
+            return [toolkit.tools_python(), str(Path(directory_of(program.removesuffix(TWIN)), "tail_merge.py")
+                                                .resolve())]
         return [self.binary(program)]
 
-    def cancellation(self, program, interval, repeats=10):
-        """beyond/task_group: how long after an input fails, or after SIGINT,
-        the process has ended, following 5 files nobody writes to; the median
-        and the longest of `repeats` runs, as a Run of kind cancel-failure or
-        cancel-signal (stats: median_ms, max_ms)."""
-        for kind in ("cancel-failure", "cancel-signal"):
-            run = Run(kind, program, 5, 1, "skipped", 0, f"--follow 5 FILES --interval {interval}")
-            if self.used_up(run, 30):
-                continue
-            self.progress(f"{kind}: {program}, {repeats} runs")
-            took, problem = [], ""
-            for _ in range(repeats):
-                with tempfile.TemporaryDirectory() as directory:
-                    inputs = [Path(directory, f"in{i}") for i in range(5)]
-                    for path in inputs:
-                        path.write_text(f"{path}\n")
-                    merged = Path(directory, "merged")
-                    process = subprocess.Popen([*self.command(program), "--follow", *map(str, inputs), "--output",
-                                                str(merged), "--interval", str(interval)],
-                                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-                    deadline = time.monotonic() + 30
-                    while (not merged.exists() or merged.read_text().count("\n") < 5) and time.monotonic() < deadline:
-                        time.sleep(0.005)
-                    start = time.monotonic()
-                    if kind == "cancel-failure":
-                        inputs[2].unlink()
-                        inputs[2].mkdir()
-                    else:
-                        process.send_signal(signal.SIGINT)
-                    try:
-                        code = process.wait(timeout=30)
-                    except subprocess.TimeoutExpired:
-                        process.kill()
-                        code = None
-                    took.append((time.monotonic() - start) * 1000)
-                    expected = 1 if kind == "cancel-failure" else 128 + signal.SIGINT
-                    if code != expected:
-                        problem = f"exit {code}, not {expected}: {process.stderr.read().strip()}"
-                    process.stderr.close()
-            run.wall = sum(took) / 1000
-            run.status, run.message = ("failed", problem) if problem else ("ok", "")
-            run.stats = {"median_ms": statistics.median(took), "max_ms": max(took)}
+    def begin(self, run, needed, what):
+        """The name of the run's files, and its progress line; None, with the
+        run recorded as skipped, if fewer than needed seconds are left."""
+        if self.left() <= needed:
+            run.message = f"the bench's time budget of {self.budget} s was used up"
             self.results.add(run)
-
-    def used_up(self, run, needed=0):
-        """Records run as skipped if less than needed seconds are left."""
-        if self.left() > needed:
-            return False
-        run.message = f"the bench's time budget of {self.budget} s was used up"
-        self.results.add(run)
-        return True
+            return None
+        self.progress(what)
+        return self.dir / "runs" / f"{run.kind}-{run.files}x{run.lines}-{run.stage}"
 
     def finish(self, run, code, limit, err):
         """The run's outcome from its exit code; its figures from its --stats file."""
@@ -299,18 +262,14 @@ class Bench:
     def run(self, kind, stage, files, lines, *options, inputs=None, interval=INTERVAL):
         """One run of a program, under the time limit. With inputs, the inputs
         are written to that directory (--inputs-dir) and stay."""
-        env = dict(os.environ, **{NO_INOTIFY: "1"}) if kind.endswith("-polling") else None
         arguments = ["--files", files, "--lines", lines, "--seed", SEED, "--interval", interval, *options]
-        run = Run(kind, stage, files, lines, "skipped", 0, (f"{NO_INOTIFY}=1 STAGE " if env else "") +
+        run = Run(kind, stage, files, lines, "skipped", 0, (f"{NO_INOTIFY}=1 STAGE " if polling(kind) else "") +
                   " ".join(map(str, arguments)) + (" --inputs-dir DIR" if inputs else ""))
-        if self.used_up(run):
+        if not (name := self.begin(run, 0, f"{kind}: {stage}, {files} files x {lines} lines")):
             return run
-        name = self.dir / "runs" / f"{kind}-{files}x{lines}-{stage}"
-        run.stats_file, limit = f"{name}.json", min(self.left(), self.timeout)
-        self.progress(f"{kind}: {stage}, {files} files x {lines} lines")
-        start = time.monotonic()
+        run.stats_file, limit, start = f"{name}.json", min(self.left(), self.timeout), time.monotonic()
         code = execute([*self.command(stage), *arguments, *(["--inputs-dir", inputs] if inputs else []), "--stats",
-                        run.stats_file], limit, f"{name}.out", f"{name}.err", env=env)
+                        run.stats_file], limit, f"{name}.out", f"{name}.err", env=polling(kind))
         run.wall = time.monotonic() - start
         return self.finish(run, code, limit, f"{name}.err")
 
@@ -320,19 +279,26 @@ class Bench:
         arguments = f"--files {files} --lines {lines} --seed {SEED} --prefill"
         run = Run("small", stage, files, lines, "skipped", 0,
                   f"{arguments} (hyperfine -N --warmup {warmup} --runs {runs}, the mean)")
-        if self.used_up(run, 10):
+        if not (name := self.begin(run, 10, f"small: {stage}, {files} files x {lines} lines, timed by hyperfine")):
             return run
-        name = self.dir / "runs" / f"small-{files}x{lines}-{stage}"
         run.stats_file, limit = f"{name}.json", self.left()
-        self.progress(f"small: {stage}, {files} files x {lines} lines, timed by hyperfine")
-        start = time.monotonic()
         code = execute(["hyperfine", "-N", "--warmup", warmup, "--runs", runs, "--export-json",
                         f"{name}.hyperfine.json", f"{' '.join(map(str, self.command(stage)))} {arguments} --stats "
                         f"{run.stats_file}"], limit, f"{name}.out", f"{name}.err")
-        run.wall = time.monotonic() - start
         if code == 0:
             run.wall = json.loads(Path(f"{name}.hyperfine.json").read_text())["results"][0]["mean"]
         return self.finish(run, code, limit, f"{name}.err")
+
+    def follow(self, run, inputs, merged, err, env=None, options=()):
+        """The program following inputs into merged, once it has started: SIGINT
+        is taken (caught, or blocked for the thread that waits for it)."""
+        process = subprocess.Popen([*self.command(run.stage), "--follow", *inputs, "--output", merged,
+                                    *map(str, options)], stdout=subprocess.DEVNULL, stderr=err, env=env)
+        deadline = time.monotonic() + 30
+        while process.poll() is None and time.monotonic() < deadline and not any(
+                int(proc_status(process.pid).get(mask, "0"), 16) & 2 for mask in ("SigCgt", "SigBlk")):
+            time.sleep(0.01)
+        return process
 
     def idle(self, kind, stage, files, seconds):
         """The program following `files` empty files that nobody writes to (at
@@ -341,47 +307,65 @@ class Bench:
         a while to start on a small machine, and idle is what comes after. It
         passes when it then ends on SIGINT with exit code 0 (130 for the task
         group, whose tails SIGINT cancels) and an empty output."""
-        env = dict(os.environ, **{NO_INOTIFY: "1"}) if kind.endswith("-polling") else None
-        run = Run(kind, stage, files, 0, "skipped", 0, (f"{NO_INOTIFY}=1 STAGE " if env else "") +
-                  "--follow FILE... --output FILE")
-        if self.used_up(run, seconds + 10):
+        run = Run(kind, stage, files, 0, "skipped", 0,
+                  (f"{NO_INOTIFY}=1 STAGE " if polling(kind) else "") + "--follow FILE... --output FILE")
+        if not (name := self.begin(run, seconds + 10, f"{kind}: {stage} following {files} idle files")):
             return run
-        self.progress(f"{kind}: {stage} following {files} idle files")
-        name = self.dir / "runs" / f"{kind}-{files}x0-{stage}"
-        with tempfile.TemporaryDirectory(prefix="tail-merge-") as scratch, open(f"{name}.out", "w") as out, \
-                open(f"{name}.err", "w") as err:
+        with tempfile.TemporaryDirectory(prefix="tail-merge-") as scratch, open(f"{name}.err", "w") as err:
             inputs, merged = [Path(scratch, str(i)) for i in range(files)], Path(scratch, "merged")
             for path in inputs:
                 path.touch()
-            start = time.monotonic()
-            process = subprocess.Popen([self.binary(stage), "--follow", *inputs, "--output", merged], stdout=out,
-                                       stderr=err, env=env)
-            # Started: SIGINT is taken (caught, or blocked for the thread that
-            # waits for it); then two seconds for the tails to start.
-            while process.poll() is None and time.monotonic() < start + 30 and not any(
-                    int(proc_status(process.pid).get(mask, "0"), 16) & 2 for mask in ("SigCgt", "SigBlk")):
-                time.sleep(0.05)
-            time.sleep(2)
+            start, process = time.monotonic(), self.follow(run, inputs, merged, err, polling(kind))
+            time.sleep(2)  # for the tails to start
             before, at = cpu_seconds(process.pid), time.monotonic()
             time.sleep(seconds)
             cpu, held, status = cpu_seconds(process.pid) - before, time.monotonic() - at, proc_status(process.pid)
             process.send_signal(signal.SIGINT)
-            try:
-                code = process.wait(self.timeout)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-                code = None
+            code = finish(process, self.timeout)
             if stage == "stage5_task_group" and code == 128 + signal.SIGINT:
                 code = 0  # cancelled by SIGINT, as it should
             run.wall = time.monotonic() - start
-            run.stats = {"lines": 0, "seconds": held, "lines_per_second": 0, "peak_threads": int(status.get("Threads", 0)),
-                         "peak_rss_mib": int(status.get("VmHWM", 0)) / 1024, "cpu_seconds": cpu,
+            run.stats = {"lines": 0, "seconds": held, "lines_per_second": 0,
+                         "peak_threads": int(status.get("Threads", 0)),
+                         "peak_rss_mib": int(status.get("VmHWM", 0)) / 1024,
+                         "cpu_seconds": cpu,
                          "confirm_merge": not merged.exists() or merged.stat().st_size == 0}
         if code == 0 and not run.stats["confirm_merge"]:
             Path(f"{name}.err").write_text("confirm_merge did not pass: lines in the output of idle inputs\n")
             code = 1
         return self.finish(run, code, self.timeout, f"{name}.err")
+
+    def cancellation(self, program, interval, repeats=10):
+        """beyond/task_group: how long after an input fails, or after SIGINT,
+        the process has ended, following 5 files nobody writes to; the median
+        and the longest of `repeats` runs, as a Run of kind cancel-failure or
+        cancel-signal (stats: median_ms, max_ms)."""
+        for kind, expected in (("cancel-failure", 1), ("cancel-signal", 128 + signal.SIGINT)):
+            run = Run(kind, program, 5, 1, "skipped", 0, f"--follow 5 FILES --interval {interval}")
+            if not (name := self.begin(run, 30, f"{kind}: {program}, {repeats} runs")):
+                continue
+            took, code = [], expected
+            while code == expected and len(took) < repeats:  # the first run that fails says why
+                with tempfile.TemporaryDirectory() as scratch, open(f"{name}.err", "w") as err:
+                    inputs, merged = [Path(scratch, f"in{i}") for i in range(5)], Path(scratch, "merged")
+                    for path in inputs:
+                        path.write_text(f"{path}\n")
+                    process = self.follow(run, inputs, merged, err, options=["--interval", interval])
+                    deadline = time.monotonic() + 30
+                    while (not merged.exists() or merged.read_text().count("\n") < 5) and time.monotonic() < deadline:
+                        time.sleep(0.005)
+                    start = time.monotonic()
+                    if kind == "cancel-failure":
+                        inputs[2].unlink()
+                        inputs[2].mkdir()
+                    else:
+                        process.send_signal(signal.SIGINT)
+                    code = finish(process, 30)
+                    took.append((time.monotonic() - start) * 1000)
+            run.wall, run.stats = sum(took) / 1000, {"median_ms": statistics.median(took), "max_ms": max(took)}
+            if code not in (expected, None):
+                Path(f"{name}.err").write_text(f"exit code {code}, not {expected}: {failure(f'{name}.err', code)}\n")
+            self.finish(run, 0 if code == expected else None if code is None else 1, 30, f"{name}.err")
 
     def round_trip(self):
         """One round trip between two threads, as stages 2 and 5 make one per
@@ -425,9 +409,9 @@ class Bench:
         self.progress(f"build time: {step}: {' '.join(map(str, command))}" + (f" in {cwd}" if cwd else ""))
         log, start = self.dir / f"{step}.log", time.monotonic()
         code = execute(command, self.left(), log, cwd=cwd)
-        wall, status = time.monotonic() - start, "ok" if code == 0 else "failed" if code else "timeout"
         first = [line for line in log.read_text(errors="replace").splitlines() if "rror" in line or "FAILED" in line]
-        self.results.builds[step] = (status, wall, "" if code == 0 else " ".join((first or [""])[0].split())[:300])
+        self.results.builds[step] = ("ok" if code == 0 else "failed" if code else "timeout", time.monotonic() - start,
+                                     "" if code == 0 else " ".join((first or [""])[0].split())[:300])
         return code == 0
 
 
@@ -449,15 +433,13 @@ def build_times(directory):
     bench.build("tsan1", ["./workshop", "test", "tsan", "1"], cwd=fresh)
     shutil.rmtree(fresh)
     shutil.rmtree(scratch, ignore_errors=True)
-    if not bench.build("configure", ["cmake", "--preset", "default", "-B", scratch]):
-        bench.results.builds["clean"] = bench.results.builds.pop("configure")
-    else:
-        del bench.results.builds["configure"]
-        if bench.build("clean", ["cmake", "--build", scratch]):
-            steps = [line.split("\t") for line in Path(scratch, ".ninja_log").read_text().splitlines()[1:]]
-            bench.results.slowest = sorted(((int(s[1]) - int(s[0])) / 1000, s[3]) for s in steps)[::-1][:10]
-            Path("stage3_coroutines/tail_merge.cpp").touch()
-            bench.build("rebuild", ["cmake", "--build", scratch])
+    if not bench.build("clean", ["cmake", "--preset", "default", "-B", scratch]):
+        pass  # the configure step's failure stands for the clean build's
+    elif bench.build("clean", ["cmake", "--build", scratch]):
+        steps = [line.split("\t") for line in Path(scratch, ".ninja_log").read_text().splitlines()[1:]]
+        bench.results.slowest = sorted(((int(s[1]) - int(s[0])) / 1000, s[3]) for s in steps)[::-1][:10]
+        Path("stage3_coroutines/tail_merge.cpp").touch()
+        bench.build("rebuild", ["cmake", "--build", scratch])
     bench.results.builds.setdefault("rebuild", ("skipped", 0, "the clean build did not finish"))
     for step, (status, wall, message) in bench.results.builds.items():
         print(f"{step}: {status}, {wall:.1f} s {message}")
@@ -478,49 +460,37 @@ def system_info(binaries):
             "binaries": f"{binaries} ({cache.get('CMAKE_BUILD_TYPE:STRING', '?')}, {compiler})"}
 
 
-def directory_of(program):
-    """Where a program's sources are: a stage's directory, or beyond/NAME for stage5_NAME."""
-    return f"beyond/{program.removeprefix('stage5_')}" if program in BEYOND else program
-
-
 def bench(quick):
     binaries = Path(os.environ.get("BENCH_BUILD_DIR", "build/default"))
-    if "BENCH_BUILD_DIR" in os.environ:
+    if "BENCH_BUILD_DIR" not in os.environ:
+        subprocess.run(["./workshop", "build"], check=True)
+    else:
         if not (binaries / "CMakeCache.txt").exists():
             subprocess.run(["cmake", "--preset", "default", "-B", binaries], check=True, stdout=subprocess.DEVNULL)
         subprocess.run(["cmake", "--build", binaries], check=True)
-    else:
-        subprocess.run(["./workshop", "build"], check=True)
     if quick:
-        total, counts, hold, out = 100000, (1, 10, 100, 1000), 1, Path("build/bench/quick")
-        bench = Bench(binaries, out, 200, 20)
+        total, counts, hold, out, bench = 100000, (1, 10, 100, 1000), 1, Path("build/bench/quick"), \
+            Bench(binaries, "build/bench/quick", 200, 20)
     else:
-        total, counts, hold, out = 1000000, (1, 10, 100, 1000, 10000), 5, Path("docs/bench")
-        bench = Bench(binaries, "build/bench/full", 900, 120)
-    stages = ["stage1_threads", "stage2_mixed", "stage3_coroutines", "stage4_bottom_up", "stage5_nonblocking"]
-    programs = stages + [program for program in BEYOND if bench.binary(program).exists()]  # io_uring: where liburing is
+        total, counts, hold, out, bench = 1000000, (1, 10, 100, 1000, 10000), 5, Path("docs/bench"), \
+            Bench(binaries, "build/bench/full", 900, 120)
+    programs = STAGES + [program for program in BEYOND if bench.binary(program).exists()]  # io_uring: where liburing is
+    twins = STAGES + ["stage5_task_group"]  # the task group has a Python twin too
     bench.results.info.update(system_info(binaries), command="./workshop bench" + " --quick" * quick,
                               total_lines=str(total), run_timeout=str(bench.timeout), cat_method=(
         "`hyperfine --runs 5 --warmup 1 'cat DIR/[0-9]* > DIR/cat.out'` on the inputs of the shape's first good run; "
         "the fastest of the five (hyperfine takes off the time its shell needs to start)."))
     for files in counts:
-        bench.shape("sweep", files, total // files, stages)
-    # The shapes the book's Python was measured on, with the programs beyond stage 5 beside it.
+        bench.shape("sweep", files, total // files, STAGES)
+    # The shapes the book's Python was measured on: every program, and every twin.
     for files, lines in PYTHON_SHAPES:
         if files * lines != total or files not in counts:
             bench.shape("ref", files, lines, programs)
-    # Each stage's Python twin on the same shapes, for the report's "× Python";
-    # and the task group's, which has one too.
-    twins = stages + ["stage5_task_group"]
-    for files, lines in PYTHON_SHAPES:
         for stage in twins:
             bench.run("ref", stage + TWIN, files, lines, "--prefill")
     bench.round_trip()
-    # The task group: from an input's failure, or SIGINT, to the exit. The
-    # C++ program wakes on the change (inotify); its twin looks every --interval.
-    if "stage5_task_group" in programs:
+    if "stage5_task_group" in programs:  # from a failure, or SIGINT, to the exit: woken by inotify
         bench.cancellation("stage5_task_group", 60)
-        bench.cancellation("stage5_task_group" + TWIN, 0.05)
     # Live writers at the default --interval: with inotify, and with it off
     # (polling, as before the tails waited for inotify).
     for kind in ("latency", "latency-polling"):
@@ -573,7 +543,7 @@ def shape(files, lines):
 
 
 def outcome(status, wall, message):
-    """What a run that produced no figures shows instead of them."""
+    """What a run or a build that produced no figures shows instead of them."""
     if status == "timeout":
         return f"timed out after {wall:.1f} s" + (f" ({message})" if message else "")
     return status + (f": {message}" if message else "")
@@ -583,25 +553,37 @@ def cell(text):  # table cells must not break the table
     return text.replace("|", "\\|").replace("\n", " ").replace("\r", " ")
 
 
-# The runs.
-def prefilled(run):
-    return run.kind in ("sweep", "ref")
-
-
 def find(results, stage, kind=None, files=None, lines=None):
-    for run in results.runs:
-        if run.stage == stage and (run.kind == kind if kind else prefilled(run)) and \
-                files in (None, run.files) and lines in (None, run.lines):
-            return run
-    return None
+    """The first run of stage of that kind (else a prefilled one), of that shape."""
+    return next((run for run in results.runs if run.stage == stage and (
+        run.kind == kind if kind else run.kind in ("sweep", "ref")) and files in (None, run.files) and lines in (
+        None, run.lines)), None)
 
 
 def shapes(results, sweep_only):
     """The prefilled shapes: the sweep's by file count, then the others."""
     sweep = sorted({(r.files, r.lines) for r in results.runs if r.kind == "sweep"})
-    if sweep_only:
-        return sweep
-    return sweep + sorted({(r.files, r.lines) for r in results.runs if r.kind == "ref"} - set(sweep))
+    return sweep + ([] if sweep_only else sorted({(r.files, r.lines) for r in results.runs if r.kind == "ref"} -
+                                                 set(sweep)))
+
+
+def has_twin(results, stage):
+    return any(run.stage == stage + TWIN for run in results.runs)
+
+
+def twin_ratio(results, stage, files, lines):
+    """The stage against its Python twin on a shape (PYTHON_SMALL: the whole
+    run's time): (the run, the twin's run, how many times faster, the text), or
+    the first of the two runs that has no figures, and None."""
+    kind = "small" if (files, lines) == PYTHON_SMALL else None
+    run, twin = find(results, stage, kind, files, lines), find(results, stage + TWIN, kind, files, lines)
+    for one in (run, twin):
+        if one is None or one.status != "ok":
+            return one, None
+    if kind:
+        return run, (twin.wall / run.wall, f"{ms(run.wall * 1000)} against {ms(twin.wall * 1000)}")
+    cpp, python = run.get("lines_per_second"), twin.get("lines_per_second")
+    return run, (cpp / python, f"{rate(cpp)} lines/s against {rate(python)}")
 
 
 # The targets: a list of (verdict, text).
@@ -611,60 +593,54 @@ def check_targets(results):
     def check(passed, text):
         checks.append(("PASS" if passed else "MISS", text))
 
-    def figures_of(run, what):
+    def measured(what, run, not_run="not run"):
         """The run if it has figures; else a SKIP (not run, skipped) or a MISS."""
-        if run is None or run.status != "ok":
-            skipped = run is None or run.status == "skipped"
-            checks.append(("SKIP" if skipped else "MISS", f"{what}: " + (outcome(run.status, run.wall, run.message)
-                                                                         if run else "not run")))
-            return None
-        return run
+        if run is not None and run.status == "ok":
+            return run
+        checks.append(("SKIP" if run is None or run.status == "skipped" else "MISS",
+                       f"{what}: " + (outcome(run.status, run.wall, run.message) if run else not_run)))
+        return None
+
+    def under(what, run, figure, limit, show=ms, unit=""):
+        """A figure of the run (the name of a --stats figure, or a function of the run) under its limit."""
+        if run := measured(what, run):
+            value = figure(run) if callable(figure) else run.get(figure)
+            if value is None:
+                check(False, f"{what}: the run reported no {figure}")
+            else:
+                check(value < limit, f"{what}: {show(value)}{unit}, limit under {show(limit)}")
 
     for stage in results.stages:  # each against its Python twin, measured in the same run
-        if not any(run.stage == stage + TWIN for run in results.runs):
-            continue
-        for files, lines in (*PYTHON_SHAPES, PYTHON_SMALL):
-            whole = (files, lines) == PYTHON_SMALL
-            what = f"{stage}, {shape(files, lines)} prefilled{', a whole run' if whole else ''}, against its Python twin"
-            run = find(results, stage, "small" if whole else None, files, lines)
-            twin = find(results, stage + TWIN, "small" if whole else None, files, lines)
-            if figures_of(run, what) is None or figures_of(twin, f"{what} (the twin's run)") is None:
+        for files, lines in (*PYTHON_SHAPES, PYTHON_SMALL) if has_twin(results, stage) else ():
+            whole = ", a whole run" if (files, lines) == PYTHON_SMALL else ""
+            what = f"{stage}, {shape(files, lines)} prefilled{whole}, against its Python twin"
+            run, ratio = twin_ratio(results, stage, files, lines)
+            if ratio is None:
+                measured(what if run is None or run.stage == stage else f"{what} (the twin's run)", run)
                 continue
-            if whole:
-                times = twin.wall / run.wall
-                text = f"{ms(run.wall * 1000)} against {ms(twin.wall * 1000)}, {times:.1f} ×"
-            else:
-                times = run.get("lines_per_second") / twin.get("lines_per_second")
-                text = (f"{rate(run.get('lines_per_second'))} lines/s against "
-                        f"{rate(twin.get('lines_per_second'))}, {times:.1f} ×")
+            text = f"{ratio[1]}, {ratio[0]:.1f} ×"
             key, cost, whom = ROUND_TRIP.get(stage, ("", "", ""))
-            floor = results.info.get(key, "")
-            if times < PYTHON_FACTOR and floor and not whole:
+            if ratio[0] < PYTHON_FACTOR and not whole and (floor := results.info.get(key)):
                 text += (f"; a line costs {cost}, {float(floor):.1f} µs here (common/tools/round_trip.cpp): at most "
                          f"{rate(1e6 / float(floor))} lines/s {whom}")
-            check(times >= PYTHON_FACTOR, f"{what}: {text} (target {PYTHON_FACTOR} ×)")
+            check(ratio[0] >= PYTHON_FACTOR, f"{what}: {text} (target {PYTHON_FACTOR} ×)")
 
     what = f"stage1_threads at least 20% of cat, {shape(5, 20000)} prefilled"
     run, cat = find(results, "stage1_threads", files=5, lines=20000), results.cats.get((5, 20000))
-    if run is None:
-        checks.append(("SKIP", f"{what}: stage 1 not run"))
-    elif figures_of(run, what) and not isinstance(cat, float):
+    if (run := measured(what, run, "stage 1 not run")) and not isinstance(cat, float):
         checks.append(("SKIP", f"{what}: no cat figure" + (f" ({cat})" if cat else "")))
-    elif run.status == "ok":
+    elif run:
         got = run.get("lines_per_second")
         check(got >= CAT_SHARE * cat, f"{what}: {rate(got)} lines/s is {percent(got / cat)} of cat's {rate(cat)}")
 
     pool = 2 * int(results.info["cores"]) if results.info.get("cores", "").isdigit() else 0
     for stage in ("stage3_coroutines", "stage5_nonblocking"):
         what = f"{stage} at {MANY_FILES:,} files"
-        run = find(results, stage, files=MANY_FILES)
-        if run is None:
-            checks.append(("SKIP", f"{what}: no {MANY_FILES:,}-file run"))
-        elif figures_of(run, what):
+        if run := measured(what, find(results, stage, files=MANY_FILES), f"no {MANY_FILES:,}-file run"):
             threads, rss = run.get("peak_threads"), run.get("peak_rss_mib")
             if pool:
-                limit = pool + THREADS_ABOVE_POOL
-                check(threads <= limit, f"{what}: peak {threads:.0f} threads, limit {limit} (pool of {pool} + 3)")
+                check(threads <= pool + THREADS_ABOVE_POOL, f"{what}: peak {threads:.0f} threads, limit "
+                      f"{pool + THREADS_ABOVE_POOL} (pool of {pool} + 3)")
             else:
                 checks.append(("SKIP", f"{what}: peak {threads:.0f} threads, but the core count is unknown"))
             check(rss < RSS_LIMIT_MIB, f"{what}: peak RSS {rss:.1f} MiB, limit under {RSS_LIMIT_MIB} MiB")
@@ -672,59 +648,36 @@ def check_targets(results):
     what = f"stage2_mixed at {MANY_FILES:,} files completes or stops at once"
     run = find(results, "stage2_mixed", files=MANY_FILES)
     if run is None or run.status == "skipped":
-        checks.append(("SKIP", f"{what}: " + (outcome(run.status, run.wall, run.message) if run else
-                                               f"no {MANY_FILES:,}-file run")))
-    elif run.status == "ok":
-        check(True, f"{what}: completed in {run.wall:.1f} s")
-    elif run.status == "timeout":
-        check(False, f"{what}: hung, {outcome(run.status, run.wall, run.message)}")
-    elif not run.message:
-        check(False, f"{what}: failed without a message")
-    elif run.wall > STOP_AT_ONCE_SECONDS:
-        check(False, f"{what}: stopped only after {run.wall:.1f} s (limit {STOP_AT_ONCE_SECONDS:.1f} s): {run.message}")
+        measured(what, run, f"no {MANY_FILES:,}-file run")
+    elif run.status != "failed" or not run.message:
+        check(run.status == "ok", f"{what}: " + {"ok": f"completed in {run.wall:.1f} s", "timeout": "hung, " + outcome(
+            run.status, run.wall, run.message)}.get(run.status, "failed without a message"))
     else:
-        check(True, f"{what}: stopped after {run.wall:.1f} s: {run.message}")
+        slow = f"only after {run.wall:.1f} s (limit {STOP_AT_ONCE_SECONDS:.1f} s)" if run.wall > STOP_AT_ONCE_SECONDS \
+            else f"after {run.wall:.1f} s"
+        check(run.wall <= STOP_AT_ONCE_SECONDS, f"{what}: stopped {slow}: {run.message}")
 
-    what = "stage5_nonblocking longest loop stall with 100 ms writes"
-    if run := figures_of(find(results, "stage5_nonblocking", "stall"), what):
-        stall = run.get("longest_stall_ms")
-        if stall is None:
-            check(False, f"{what}: the run reported no longest_stall_ms (no --debug, or no event loop)")
-        else:
-            check(stall < STALL_LIMIT_MS, f"{what}: {ms(stall)}, limit under {ms(STALL_LIMIT_MS)}")
-
+    under("stage5_nonblocking longest loop stall with 100 ms writes", find(results, "stage5_nonblocking", "stall"),
+          "longest_stall_ms", STALL_LIMIT_MS)
     for stage in results.stages:
-        what = f"{stage} idle CPU with 1,000 idle inputs"
-        if run := figures_of(find(results, stage, "idle"), what):
-            share = run.get("cpu_seconds") / run.get("seconds") if run.get("seconds") else 0
-            check(share < IDLE_LIMIT, f"{what}: {percent(share)} of a core, limit under {percent(IDLE_LIMIT)}")
+        under(f"{stage} idle CPU with 1,000 idle inputs", find(results, stage, "idle"),
+              lambda r: r.get("cpu_seconds") / r.get("seconds") if r.get("seconds") else 0, IDLE_LIMIT, percent,
+              " of a core")
         latency, drain = f"{stage} line latency with 100 writers", f"{stage} merge ends after its last input is closed"
-        run = find(results, stage, "latency")
-        if figures_of(run, latency) is None:
-            figures_of(run, drain)
+        if (run := measured(latency, find(results, stage, "latency"))) is None:
+            measured(drain, find(results, stage, "latency"))
             continue
         median, p99 = run.get("latency_median_ms") or 0, run.get("latency_p99_ms") or 0
-        if not run.get("latency_lines"):
-            check(False, f"{latency}: no lines measured")
-        else:
-            check(median < MEDIAN_LIMIT_MS and p99 < P99_LIMIT_MS, f"{latency}: median {ms(median)}, p99 {ms(p99)}, "
-                  f"limits under {ms(MEDIAN_LIMIT_MS)} and {ms(P99_LIMIT_MS)}")
-        if run.get("drain_ms") is None:
-            check(False, f"{drain}: the run reported no drain_ms")
-        else:
-            check(run.get("drain_ms") < DRAIN_LIMIT_MS, f"{drain}: {ms(run.get('drain_ms'))}, "
-                  f"limit under {ms(DRAIN_LIMIT_MS)}")
+        check(run.get("latency_lines") and median < MEDIAN_LIMIT_MS and p99 < P99_LIMIT_MS, f"{latency}: " + (
+            f"median {ms(median)}, p99 {ms(p99)}, limits under {ms(MEDIAN_LIMIT_MS)} and {ms(P99_LIMIT_MS)}"
+            if run.get("latency_lines") else "no lines measured"))
+        under(drain, run, "drain_ms", DRAIN_LIMIT_MS)
 
     for kind, what in (("cancel-failure", "an input's failure"), ("cancel-signal", "SIGINT")):
-        what = f"stage5_task_group: from {what} to the exit, 5 followed inputs (the longest of the runs)"
-        if run := figures_of(find(results, "stage5_task_group", kind), what):
-            check(run.get("max_ms") < CANCEL_LIMIT_MS, f"{what}: {ms(run.get('max_ms'))}, "
-                  f"limit under {ms(CANCEL_LIMIT_MS)}")
-
-    what = "stage1_threads whole process, 5 × 4,000 prefilled"
-    if run := figures_of(find(results, "stage1_threads", "small"), what):
-        check(run.wall * 1000 < SMALL_RUN_LIMIT_MS, f"{what}: {ms(run.wall * 1000)}, "
-              f"limit under {ms(SMALL_RUN_LIMIT_MS)}")
+        under(f"stage5_task_group: from {what} to the exit, 5 followed inputs (the longest of the runs)",
+              find(results, "stage5_task_group", kind), "max_ms", CANCEL_LIMIT_MS)
+    under("stage1_threads whole process, 5 × 4,000 prefilled", find(results, "stage1_threads", "small"),
+          lambda r: r.wall * 1000, SMALL_RUN_LIMIT_MS)
 
     for step, (what, limit) in BUILD_STEPS.items():
         status, seconds, message = results.builds.get(step, ("skipped", 0, "not measured"))
@@ -736,15 +689,17 @@ def check_targets(results):
 
 
 def why_missed(text):
-    for parts, why in WHY:
-        if all(part in text for part in parts):
-            return f". Why: {why}"
-    return ""
+    return next((f". Why: {why}" for parts, why in WHY if all(part in text for part in parts)), "")
 
 
 def table(first, columns, rows):
     lines = ["| " + " | ".join([first, *columns]) + " |", "|---" + "|---:" * len(columns) + "|"]
     return "\n".join(lines + ["| " + " | ".join(cell(c) for c in row) + " |" for row in rows]) + "\n"
+
+
+def figures(run, show):
+    """A table cell for a run: its figures as show makes them, or why it has none."""
+    return "–" if run is None else show(run) if run.status == "ok" else outcome(run.status, run.wall, run.message)
 
 
 def markdown(results, checks, picture):
@@ -761,10 +716,6 @@ def markdown(results, checks, picture):
                f"{verdicts.count('SKIP')} SKIP.\n\n")
     out += [f"- {verdict} {text}{why_missed(text) if verdict == 'MISS' else ''}\n" for verdict, text in checks]
 
-    def figures(run, show):  # a table cell for a run
-        return "–" if run is None else show(run) if run.status == "ok" else outcome(run.status, run.wall, run.message)
-
-    every_shape = shapes(results, False)
     label = lambda f, n: shape(f, n) + (" *" if (f, n) in PYTHON_SHAPES else "")  # noqa: E731
     out.append("\n## Throughput, prefilled inputs\n\nLines merged per second (the merge's wall time, without "
                "writing the inputs); in brackets the share of `cat`'s rate on the same files.")
@@ -773,63 +724,50 @@ def markdown(results, checks, picture):
     out.append(f" {shape(5, 20000)} and {shape(1000, 100)} are the shapes the book's Python was measured on "
                "(marked *), on which the Python twins run too (see × Python).\n\n")
     rows = []
-    for files, lines in every_shape:
+    for files, lines in shapes(results, False):
         cat = results.cats.get((files, lines), "–")
         share = lambda got: f" ({percent(got / cat)})" if isinstance(cat, float) else ""  # noqa: E731,B023
-        rows.append([label(files, lines), rate(cat) if isinstance(cat, float) else cat] + [
-            figures(find(results, stage, files=files, lines=lines),
-                    lambda r: rate(r.get("lines_per_second")) + share(r.get("lines_per_second")))
-            for stage in results.stages])
+        rows.append([label(files, lines), rate(cat) if isinstance(cat, float) else cat] + [figures(
+            find(results, stage, files=files, lines=lines),
+            lambda r: rate(r.get("lines_per_second")) + share(r.get("lines_per_second"))) for stage in results.stages])
     out.append(table("files × lines each", ["cat", *results.stages], rows))
 
-    twins = [stage for stage in results.stages if any(run.stage == stage + TWIN for run in results.runs)]
-    if twins:
+    if twins := [stage for stage in results.stages if has_twin(results, stage)]:
+        floors = [f"{cost} for {stage}, {float(results.info[key]):.1f} µs" for stage, (key, cost, _) in
+                  ROUND_TRIP.items() if key in results.info]
         out.append("\n## × Python\n\nEach stage against its own Python twin (`stageN/tail_merge.py`), in the same "
                    "run: lines merged per second on the book's two shapes, and the wall time of a whole small run "
                    f"({shape(*PYTHON_SMALL)} prefilled, start-up and confirm_merge included; the twin's is the mean "
-                   "of 5 runs).")
-        floors = [f"{cost} for {stage}, {float(results.info[key]):.1f} µs" for stage, (key, cost, _) in
-                  ROUND_TRIP.items() if key in results.info]
-        if floors:
-            out.append(" What a line costs by design, measured here (common/tools/round_trip.cpp): "
-                       + "; ".join(floors) + ".")
-        out.append("\n\n")
+                   "of 5 runs)." + (" What a line costs by design, measured here (common/tools/round_trip.cpp): " +
+                                    "; ".join(floors) + "." if floors else "") + "\n\n")
 
-        def against(stage, files, lines, whole):
-            run = find(results, stage, "small" if whole else None, files, lines)
-            twin = find(results, stage + TWIN, "small" if whole else None, files, lines)
-            if run is None or twin is None or run.status != "ok" or twin.status != "ok":
-                return figures(run, lambda r: "–") if run is None or run.status != "ok" else \
-                    "Python: " + figures(twin, lambda r: "–")
-            if whole:
-                return f"{ms(run.wall * 1000)} / {ms(twin.wall * 1000)}: {twin.wall / run.wall:.1f} ×"
-            cpp, python = run.get("lines_per_second"), twin.get("lines_per_second")
-            return f"{rate(cpp)} / {rate(python)}: {cpp / python:.1f} ×"
+        def against(stage, files, lines):
+            run, ratio = twin_ratio(results, stage, files, lines)
+            if ratio is None:
+                return "–" if run is None else ("Python: " if run.stage != stage else "") + figures(run, str)
+            return f"{ratio[1].replace(' lines/s', '').replace(' against ', ' / ')}: {ratio[0]:.1f} ×"
 
         out.append(table("C++ / Python", [f"{shape(*PYTHON_SHAPES[0])}, lines/s", f"{shape(*PYTHON_SHAPES[1])}, "
                                           f"lines/s", f"{shape(*PYTHON_SMALL)}, a whole run"],
-                         [[stage] + [against(stage, f, n, False) for f, n in PYTHON_SHAPES] +
-                          [against(stage, *PYTHON_SMALL, True)] for stage in twins]))
+                         [[stage] + [against(stage, f, n) for f, n in (*PYTHON_SHAPES, PYTHON_SMALL)]
+                          for stage in twins]))
 
-    cancels = [run for run in results.runs if run.kind.startswith("cancel-")]
-    if cancels:
+    if find(results, "stage5_task_group", "cancel-failure"):
         out.append("\n## beyond/task_group: from a failure or a signal to the exit\n\nFollowing 5 files nobody "
-                   "writes to: the time from replacing one by a directory (the first tail fails and the group cancels "
-                   "the others), or from SIGINT (the signal_set cancels the group), until the process has ended, "
-                   "the summary line and the check of the output included. Median and longest of the runs. The "
-                   "C++ program waits with --interval 60 and is woken by inotify; its Python twin looks every "
-                   "--interval (0.05 here), so its time includes up to that long before it sees the failure.\n\n")
-        out.append(table("program", ["an input fails", "SIGINT"], [
-            [stage] + [figures(find(results, stage, kind), lambda r: f"{ms(r.get('median_ms'))}, longest "
-                               f"{ms(r.get('max_ms'))}") for kind in ("cancel-failure", "cancel-signal")]
-            for stage in dict.fromkeys(run.stage for run in cancels)]))
+                   "writes to, with --interval 60 (inotify wakes it): the time from replacing one by a directory (the "
+                   "first tail fails and the group cancels the others), or from SIGINT (the signal_set cancels the "
+                   "group), until the process has ended, the summary line and the check of the output included; the "
+                   "median and the longest of the runs: " + "; ".join(
+                       f"{what} {figures(find(results, 'stage5_task_group', kind), lambda r: ms(r.get('median_ms')))}"
+                       f", longest {figures(find(results, 'stage5_task_group', kind), lambda r: ms(r.get('max_ms')))}"
+                       for kind, what in (("cancel-failure", "an input fails:"), ("cancel-signal", "SIGINT:"))) + ".")
         five, group = (find(results, stage, files=5, lines=20000) for stage in ("stage5_nonblocking",
                                                                                   "stage5_task_group"))
         if five and group and five.status == group.status == "ok":
-            out.append(f"\nThroughput against stage 5 ({shape(5, 20000)} prefilled): "
+            out.append(f" Throughput against stage 5 ({shape(5, 20000)} prefilled): "
                        f"{rate(group.get('lines_per_second'))} against {rate(five.get('lines_per_second'))} lines/s "
-                       f"({percent(group.get('lines_per_second') / five.get('lines_per_second'))}); the other shapes "
-                       "are in the tables above and below.\n")
+                       f"({percent(group.get('lines_per_second') / five.get('lines_per_second'))}).")
+        out.append("\n")
 
     out.append("\n## Threads and memory, prefilled inputs\n\nPeak threads of the whole process (the main thread "
                "included; no writer threads when prefilled), peak resident memory, and CPU time of the merge. The "
@@ -840,7 +778,7 @@ def markdown(results, checks, picture):
     out.append(table("files × lines each", results.stages, [[label(files, lines)] + [
         figures(find(results, stage, files=files, lines=lines), lambda r: f"{r.get('peak_threads'):.0f} threads, "
                 f"{r.get('peak_rss_mib'):.0f} MiB, {r.get('cpu_seconds'):.1f} s CPU") for stage in results.stages]
-        for files, lines in every_shape]))
+        for files, lines in shapes(results, False)]))
 
     out.append("\n## Live writers, idle inputs, slow writes\n\n")
     for kind, what in (("latency", "Latency (write to output, with concurrent writers), and how long the merge "
@@ -850,22 +788,19 @@ def markdown(results, checks, picture):
                        ("small", "A whole small run (the process's wall time, start-up and confirm_merge included, "
                         "the mean of 20 runs timed by hyperfine)"),
                        ("stall", "Longest event-loop stall (every output write takes 100 ms)")):
-        run = next((r for r in results.runs if r.kind == kind), None)
-        if run:
-            each = f"{run.lines:,} lines each" if run.lines else "no lines"
-            out.append(f"- {what}: {run.files:,} files, {each}, `{run.args}`\n")
+        if run := next((r for r in results.runs if r.kind == kind), None):
+            out.append(f"- {what}: {run.files:,} files, {f'{run.lines:,} lines each' if run.lines else 'no lines'}, "
+                       f"`{run.args}`\n")
 
     def live(stage, suffix):  # latency median, p99, drain and idle CPU
         run = find(results, stage, "latency" + suffix)
-        if run is None or run.status != "ok" or not run.get("latency_lines"):
-            cells = [figures(run, lambda r: "no lines measured"), "–", "–"]
-        else:
-            drain = run.get("drain_ms")
+        cells = [figures(run, lambda r: "no lines measured"), "–", "–"]
+        if run and run.status == "ok" and run.get("latency_lines"):
             cells = [ms(run.get("latency_median_ms") or 0), ms(run.get("latency_p99_ms") or 0),
-                     ms(drain) if drain is not None else "–"]
-        idle = lambda r: f"{percent(r.get('cpu_seconds') / r.get('seconds') if r.get('seconds') else 0)} " \
-                         f"({r.get('cpu_seconds'):.1f} s in {r.get('seconds'):.1f} s)"  # noqa: E731
-        return cells + [figures(find(results, stage, "idle" + suffix), idle)]
+                     ms(run.get("drain_ms")) if run.get("drain_ms") is not None else "–"]
+        return cells + [figures(find(results, stage, "idle" + suffix), lambda r: "{} ({:.1f} s in {:.1f} s)".format(
+            percent(r.get("cpu_seconds") / r.get("seconds") if r.get("seconds") else 0), r.get("cpu_seconds"),
+            r.get("seconds")))]
 
     waits = ["latency median", "latency p99", "after the last line", "idle CPU"]
     out.append("\nA tail with nothing to read waits until inotify says its input changed (the default):\n\n")
@@ -890,7 +825,7 @@ def markdown(results, checks, picture):
     if "run_timeout" in results.info:
         out.append(f", each with a time limit of {results.info['run_timeout']} s")
     out.append(". The prefilled runs:\n\n")
-    out += [f"    STAGE {run.args} --stats FILE\n\n" for run in results.runs if prefilled(run)][:1]
+    out += [f"    STAGE {run.args} --stats FILE\n\n" for run in results.runs if run.kind in ("sweep", "ref")][:1]
     if "cat_method" in results.info:
         out.append(f"`cat`: {results.info['cat_method']}\n")
     return "".join(out)
