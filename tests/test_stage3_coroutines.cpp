@@ -4,6 +4,7 @@
 #include "hints.hpp"
 #include "merge_harness.hpp"
 #include "stage3_coroutines/tail_merge.hpp"
+#include "support/files.hpp"
 #include "thread_record.hpp"
 
 #include <doctest/doctest.h>
@@ -33,13 +34,55 @@ TEST_CASE("no readline runs on the loop's thread, and every write does") {
   const auto buffered = record.threads(common::probe::Event::buffered_line);
   CHECK_MESSAGE((buffered.empty() || buffered == std::set{loop}), tests::hint("s3_buffered_off_loop"));
   // The waiting between polls is a timer on the loop, not a sleeping thread.
-  CHECK_MESSAGE(record.threads(common::probe::Event::wait) == std::set{loop}, tests::hint("s3_wait_on_pool"));
+  const auto waiters = record.threads(common::probe::Event::wait);
+  CHECK_MESSAGE(!waiters.empty(), tests::hint("s3_no_wait"));
+  CHECK_MESSAGE((waiters.empty() || waiters == std::set{loop}), tests::hint("s3_wait_on_pool"));
+}
+
+TEST_CASE("no thread per input: every tail's readline runs on the default pool's few threads") {
+  // Asio's default pool has two threads per core; twice as many inputs.
+  const auto pool = 2 * static_cast<int>(std::thread::hardware_concurrency());
+  tests::ThreadRecord record;
+  tests::check_merge({2 * pool, 3, 0.01, false, 0.01}, tests::stage_merge);
+  const auto readers = record.threads(common::probe::Event::readline).size();
+  CHECK_MESSAGE(readers <= static_cast<std::size_t>(pool), tests::hint("s3_thread_per_input", readers, 2 * pool));
 }
 
 TEST_CASE("the tails run at once, and nothing blocks the loop: a line appended to one input is merged while the "
           "others stay open and idle") {
   tests::check_tails_run_at_once(
       tests::stage_merge, {tests::text("loop_blocked"), tests::text("s3_why_blocked"), tests::text("s3_start_all")});
+}
+
+namespace {
+
+// A write to a slow output: it suspends a while before the line is written.
+int lines_written = 0;
+awaitable<void> slow_write(std::string) {
+  co_await asyncio::sleep(common::Seconds(0.005));
+  ++lines_written;
+}
+
+} // namespace
+
+TEST_CASE("each tail awaits its write before it reads on") {
+  // On one loop a write not awaited still runs, later: it shows as lines not
+  // yet written when tail_async has read them all and returned.
+  constexpr int lines = 20;
+  tests::TempDir dir;
+  std::string text;
+  for (int i = 0; i < lines; ++i) {
+    text += "line " + std::to_string(i) + "\n";
+  }
+  tests::write_file(dir.path / "input", text);
+  const auto handle = common::open_input(dir.path / "input");
+  handle->close(); // read to its end, then done
+  int written_at_return = -1;
+  asyncio::run([](common::Handle handle, int& written_at_return) -> awaitable<void> {
+    co_await tail_merge::tail_async(std::move(handle), common::Seconds(0.01), slow_write);
+    written_at_return = lines_written;
+  }(handle, written_at_return));
+  CHECK_MESSAGE(written_at_return == lines, tests::hint("s3_await_write", written_at_return, lines));
 }
 
 TEST_CASE("the first error of a tail reaches the caller, and the other inputs' lines are kept") {

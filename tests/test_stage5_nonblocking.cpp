@@ -7,6 +7,7 @@
 #include "support/files.hpp"
 #include "thread_record.hpp"
 
+#include <atomic>
 #include <doctest/doctest.h>
 #include <sstream>
 #include <thread>
@@ -42,6 +43,24 @@ TEST_CASE("the tails run at once, and nothing blocks the loop: a line appended t
       tests::stage_merge, {tests::text("s5_blocked"), tests::text("s5_why_blocked"), tests::text("s5_start_all")});
 }
 
+namespace {
+
+// Whether the thread that opened the output has ended: made on that thread,
+// at the open, and destroyed as the thread ends, 100 ms later than it would,
+// so that a stop() that does not wait for the thread's end returns first.
+std::atomic<bool> writer_ended{false};
+struct WriterEnd {
+  WriterEnd() { writer_ended = false; }
+  WriterEnd(const WriterEnd&) = delete;
+  WriterEnd& operator=(const WriterEnd&) = delete;
+  ~WriterEnd() {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    writer_ended = true;
+  }
+};
+
+} // namespace
+
 TEST_CASE("starting and stopping the writer thread never holds the tails' loop") {
   // A slow disk and a slow thread end: every blocking call of start() and
   // stop() takes 100 ms, so a loop that waits for one is held that long.
@@ -49,11 +68,17 @@ TEST_CASE("starting and stopping the writer thread never holds the tails' loop")
                             common::debug::Milliseconds(100)});
   common::debug::Milliseconds starting{-1};
   common::debug::Milliseconds stopping{-1};
+  bool ended_at_stop = false;
+  common::probe::set_observer([](common::probe::Event event, bool begin) {
+    if (event == common::probe::Event::open && begin) {
+      thread_local WriterEnd end;
+    }
+  });
   tests::TempDir dir;
   tail_merge::WriteThread writer(dir.path / "merged");
   tests::HangGuard guard(std::chrono::seconds(20), tests::text("s5_writer_hung"));
   asyncio::run([](tail_merge::WriteThread& output, common::debug::Milliseconds& starting,
-                  common::debug::Milliseconds& stopping) -> asio::awaitable<void> {
+                  common::debug::Milliseconds& stopping, bool& ended_at_stop) -> asio::awaitable<void> {
     // Each phase's stall is recorded when its callback ends: one trip
     // through the loop's queue (sleep(0)) ends it before it is read.
     co_await output.start();
@@ -63,13 +88,16 @@ TEST_CASE("starting and stopping the writer thread never holds the tails' loop")
     co_await asyncio::sleep(common::Seconds(0));
     common::debug::take_longest_stall();
     co_await output.stop();
+    ended_at_stop = writer_ended;
     co_await asyncio::sleep(common::Seconds(0));
     stopping = common::debug::take_longest_stall().value_or(stopping);
-  }(writer, starting, stopping));
+  }(writer, starting, stopping, ended_at_stop));
   common::debug::configure({});
+  common::probe::set_observer(nullptr);
   CHECK_MESSAGE(tests::read_file(dir.path / "merged") == "one line\n", tests::hint("s5_line_not_written"));
   CHECK_MESSAGE(starting.count() < 50, tests::hint("s5_start_held", starting.count()));
   CHECK_MESSAGE(stopping.count() < 50, tests::hint("s5_stop_held", stopping.count()));
+  CHECK_MESSAGE(ended_at_stop, tests::hint("s5_writer_not_joined"));
 }
 
 TEST_CASE("the first error of a tail reaches the caller, and the other inputs' lines are kept") {
