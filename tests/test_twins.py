@@ -24,6 +24,7 @@ import sys
 import tempfile
 import time
 import unittest
+import unittest.mock
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -384,6 +385,39 @@ class TaskGroupTwin(Twin):
             self.confirm_with_cpp(output, [inputs / str(i) for i in range(3)])
 
 
+class Common(unittest.TestCase):
+    """common/__init__.py's own contract, which every twin relies on."""
+
+    def test_common_readline_a_close_during_its_read_keeps_the_lines_written_before_the_close(self):
+        """The writer appends its last line and closes while readline reads:
+        readline looked at the close flag before it read, so this call ends
+        with NoNewData, not drained, and the next reads the last line."""
+        sys.path.insert(0, str(ROOT))
+        import common
+        with tempfile.TemporaryDirectory() as directory:
+            path = Path(directory, "in")
+            append(path, "first\n")
+            handle = common.open_input(str(path))
+            self.assertEqual(common.readline(handle), b"first\n")
+            pread = os.pread
+
+            def pread_then_last_line_and_close(fd, size, offset):
+                data = pread(fd, size, offset)
+                if not data and not handle._close_requested:  # after this read, before readline looks again
+                    append(path, "last\n")
+                    handle.close()
+                return data
+
+            with unittest.mock.patch.object(common.os, "pread", pread_then_last_line_and_close):
+                with self.assertRaises(common.NoNewData):
+                    common.readline(handle)
+            self.assertFalse(handle.closed())
+            self.assertEqual(common.readline(handle), b"last\n")
+            with self.assertRaises(common.NoNewData):
+                common.readline(handle)
+            self.assertTrue(handle.closed())
+
+
 def twin_case(directory, program=None, base=Twin):
     """The test class of one twin: every scenario and follow check, each a
     test method named after the program (ctest's entries are named by method)."""
@@ -399,7 +433,7 @@ def twin_case(directory, program=None, base=Twin):
 
 
 CASES = tuple(twin_case(stage) for stage in STAGES) + (
-    twin_case("beyond/task_group", "stage5_task_group", TaskGroupTwin),)
+    twin_case("beyond/task_group", "stage5_task_group", TaskGroupTwin), Common)
 
 if __name__ == "__main__":
     sys.exit(ctest_main.main("test_twins.py", CASES))
