@@ -149,6 +149,33 @@ IdleRun merge_while_others_idle(const common::MergeFunction& merge) {
   return {merged, stall.value_or(common::debug::Milliseconds(0)), held, took};
 }
 
+// A hundred followed inputs, more than a pool of any fixed size a tail
+// might be given, all open and idle: a line appended to the last one must be
+// merged, so every tail is running (no slow reads here: only the start of
+// every tail is in question). Whether it was merged within 10 s.
+bool merge_one_of_many(const common::MergeFunction& merge) {
+  TempDir dir;
+  std::vector<fs::path> paths;
+  for (int i = 0; i < 100; ++i) {
+    paths.push_back(dir.path / std::to_string(i));
+    write_file(paths.back(), "");
+  }
+  const auto handles = open_inputs(paths);
+  const auto output = dir.path / "merged";
+  common::set_output_line_buffered(true);
+  Runner runner(merge, handles, common::Seconds(0.3), output);
+  const std::string line = "appended to the last of a hundred inputs\n";
+  append(paths.back(), line);
+  const bool merged = eventually([&] { return read_file(output).find(line) != std::string::npos; }, 10s);
+  for (const auto& handle : handles) {
+    handle->close();
+  }
+  runner.join(20s, text("hung_after_close"));
+  common::set_output_line_buffered(false);
+  CHECK_MESSAGE(!runner.failed(), hint("merge_failed", runner.error()));
+  return merged;
+}
+
 struct FailedRun {
   std::string error;     // what the merge threw; empty if it returned
   std::string bad_input; // the failing input's path
@@ -199,6 +226,7 @@ void check_tails_run_at_once(const common::MergeFunction& merge, const AtOnceHin
   CHECK_MESSAGE(run.held.count() * 4 < run.took.count(),
                 hint("held_in_all", hints.blocked, run.held.count(), run.took.count(), hints.why_blocked));
   CHECK_MESSAGE(run.merged, hint("one_after_another", hints.start_all));
+  CHECK_MESSAGE(merge_one_of_many(merge), hint("not_every_tail_started", hints.start_all));
 }
 
 void check_first_error_reaches_caller(const common::MergeFunction& merge, const std::string& function,

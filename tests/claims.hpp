@@ -40,6 +40,8 @@ private:
 // hints are the stage's: `blocked` names the held loop ("something blocked
 // the loop's thread"), `why_blocked` follows the time it was held, and
 // `start_all` says how this stage starts every tail before waiting for any.
+// Then a hundred idle inputs, more than any fixed pool a tail might be
+// given: a line appended to the last one must be merged too.
 struct AtOnceHints {
   std::string blocked;
   std::string why_blocked;
