@@ -291,6 +291,36 @@ void check_each_write_awaited(const common::MergeFunction& merge, const std::str
 
 namespace {
 
+// A write to a slow output: it suspends a while before the line is written.
+int lines_written = 0;
+awaitable<void> slow_write(std::string) {
+  co_await asyncio::sleep(common::Seconds(0.005));
+  ++lines_written;
+}
+
+} // namespace
+
+void check_tail_awaits_each_write(const TailAsync& tail_async) {
+  constexpr int lines = 20;
+  TempDir dir;
+  std::string text;
+  for (int i = 0; i < lines; ++i) {
+    text += "line " + std::to_string(i) + "\n";
+  }
+  write_file(dir.path / "input", text);
+  const auto handle = common::open_input(dir.path / "input");
+  handle->close(); // read to its end, then done
+  lines_written = 0;
+  int written_at_return = -1;
+  asyncio::run([](const TailAsync& tail_async, common::Handle handle, int& written_at_return) -> awaitable<void> {
+    co_await tail_async(std::move(handle), common::Seconds(0.01), slow_write);
+    written_at_return = lines_written;
+  }(tail_async, handle, written_at_return));
+  CHECK_MESSAGE(written_at_return == lines, tests::hint("write_not_awaited", written_at_return, lines));
+}
+
+namespace {
+
 // Merges the short-line inputs with 2 ms writes, watched by --debug or not;
 // returns the merged output. By the end of the first write, every tail has
 // read its lines into memory.

@@ -6,11 +6,14 @@
 // code is written.
 #pragma once
 
+#include "common/asyncio.hpp"
+#include "common/input.hpp"
 #include "common/instrument/debug.hpp"
 #include "common/program/stage_main.hpp"
 
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -65,6 +68,14 @@ void check_first_error_reaches_caller(const common::MergeFunction& merge, const 
 // waits has read only its first line. `hint` says how this stage waits for a
 // write.
 void check_each_write_awaited(const common::MergeFunction& merge, const std::string& hint);
+
+// The coroutine stages' tail_async awaits each write: handed a write that
+// suspends a while (a slow output), it has written every line it read by the
+// time it returns. On one loop a write not awaited still runs, later: it
+// shows as lines not yet written when tail_async has returned.
+using TailAsync =
+    std::function<awaitable<void>(common::Handle, common::Seconds, std::function<awaitable<void>(std::string)>)>;
+void check_tail_awaits_each_write(const TailAsync& tail_async);
 
 // Merges prefilled inputs of short lines, so that every tail holds all its
 // lines in memory at once, each write taking 2 ms. When the tails take turns

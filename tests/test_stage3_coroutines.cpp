@@ -4,7 +4,6 @@
 #include "hints.hpp"
 #include "merge_harness.hpp"
 #include "stage3_coroutines/tail_merge.hpp"
-#include "support/files.hpp"
 #include "thread_record.hpp"
 
 #include <doctest/doctest.h>
@@ -54,35 +53,8 @@ TEST_CASE("the tails run at once, and nothing blocks the loop: a line appended t
       tests::stage_merge, {tests::text("loop_blocked"), tests::text("s3_why_blocked"), tests::text("s3_start_all")});
 }
 
-namespace {
-
-// A write to a slow output: it suspends a while before the line is written.
-int lines_written = 0;
-awaitable<void> slow_write(std::string) {
-  co_await asyncio::sleep(common::Seconds(0.005));
-  ++lines_written;
-}
-
-} // namespace
-
 TEST_CASE("each tail awaits its write before it reads on") {
-  // On one loop a write not awaited still runs, later: it shows as lines not
-  // yet written when tail_async has read them all and returned.
-  constexpr int lines = 20;
-  tests::TempDir dir;
-  std::string text;
-  for (int i = 0; i < lines; ++i) {
-    text += "line " + std::to_string(i) + "\n";
-  }
-  tests::write_file(dir.path / "input", text);
-  const auto handle = common::open_input(dir.path / "input");
-  handle->close(); // read to its end, then done
-  int written_at_return = -1;
-  asyncio::run([](common::Handle handle, int& written_at_return) -> awaitable<void> {
-    co_await tail_merge::tail_async(std::move(handle), common::Seconds(0.01), slow_write);
-    written_at_return = lines_written;
-  }(handle, written_at_return));
-  CHECK_MESSAGE(written_at_return == lines, tests::hint("s3_await_write", written_at_return, lines));
+  tests::check_tail_awaits_each_write(tail_merge::tail_async);
 }
 
 TEST_CASE("the first error of a tail reaches the caller, and the other inputs' lines are kept") {

@@ -104,6 +104,10 @@ TEST_CASE("the tails run at once, and no tail's loop is blocked: a line appended
       tests::stage_merge, {tests::text("s4_blocked"), tests::text("s4_why_blocked"), tests::text("s4_start_all")});
 }
 
+TEST_CASE("each tail awaits its write before it reads on") {
+  tests::check_tail_awaits_each_write(tail_merge::tail_async);
+}
+
 TEST_CASE("the first error of a tail reaches the caller, and the other inputs' lines are kept") {
   tests::check_first_error_reaches_caller(tests::stage_merge, "run_threads", tests::text("s4_error_path"), "");
 }

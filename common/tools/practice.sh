@@ -184,7 +184,8 @@ filter() {
 
 # Did the test program crash (a signal, doctest's crash report, a sanitizer)?
 crashed() {
-  [ "$2" -gt 128 ] && [ "$2" != 124 ] && return 0
+  [ "$2" != 124 ] || return 1 # it never ended: stopped by the time limit, not a crash
+  [ "$2" -gt 128 ] && return 0
   printf '%s\n' "$1" | grep -q -E 'CRASHED|ERROR: AddressSanitizer|runtime error:'
 }
 
