@@ -152,7 +152,7 @@ IdleRun merge_while_others_idle(const common::MergeFunction& merge) {
 // A hundred followed inputs, more than a pool of any fixed size a tail
 // might be given, all open and idle: a line appended to the last one must be
 // merged, so every tail is running (no slow reads here: only the start of
-// every tail is in question). Whether it was merged within 10 s.
+// every tail is in question). Whether it was merged within 5 s.
 bool merge_one_of_many(const common::MergeFunction& merge) {
   TempDir dir;
   std::vector<fs::path> paths;
@@ -166,7 +166,7 @@ bool merge_one_of_many(const common::MergeFunction& merge) {
   Runner runner(merge, handles, common::Seconds(0.3), output);
   const std::string line = "appended to the last of a hundred inputs\n";
   append(paths.back(), line);
-  const bool merged = eventually([&] { return read_file(output).find(line) != std::string::npos; }, 10s);
+  const bool merged = eventually([&] { return read_file(output).find(line) != std::string::npos; }, 5s);
   for (const auto& handle : handles) {
     handle->close();
   }
@@ -226,7 +226,11 @@ void check_tails_run_at_once(const common::MergeFunction& merge, const AtOnceHin
   CHECK_MESSAGE(run.held.count() * 4 < run.took.count(),
                 hint("held_in_all", hints.blocked, run.held.count(), run.took.count(), hints.why_blocked));
   CHECK_MESSAGE(run.merged, hint("one_after_another", hints.start_all));
-  CHECK_MESSAGE(merge_one_of_many(merge), hint("not_every_tail_started", hints.start_all));
+  // Only where three tails ran at once: a loop blocked by each idle tail
+  // would take a hundred times as long, and its hint is given above.
+  if (run.merged && run.longest_stall.count() < 150 && run.held.count() * 4 < run.took.count()) {
+    CHECK_MESSAGE(merge_one_of_many(merge), hint("not_every_tail_started", hints.start_all));
+  }
 }
 
 void check_first_error_reaches_caller(const common::MergeFunction& merge, const std::string& function,
