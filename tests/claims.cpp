@@ -220,15 +220,15 @@ FailedRun merge_with_one_failing(const common::MergeFunction& merge) {
 
 void check_tails_run_at_once(const common::MergeFunction& merge, const AtOnceHints& hints) {
   const auto run = merge_while_others_idle(merge);
-  CHECK_MESSAGE(run.longest_stall.count() < 150,
-                hint("held_once", hints.blocked, run.longest_stall.count(), hints.why_blocked));
+  const bool never_held_long = run.longest_stall.count() < 150;
   // Short naps add up: a loop that polls by sleeping is held most of the time.
-  CHECK_MESSAGE(run.held.count() * 4 < run.took.count(),
-                hint("held_in_all", hints.blocked, run.held.count(), run.took.count(), hints.why_blocked));
+  const bool held_little = run.held.count() * 4 < run.took.count();
+  CHECK_MESSAGE(never_held_long, hint("held_once", hints.blocked, run.longest_stall.count(), hints.why_blocked));
+  CHECK_MESSAGE(held_little, hint("held_in_all", hints.blocked, run.held.count(), run.took.count(), hints.why_blocked));
   CHECK_MESSAGE(run.merged, hint("one_after_another", hints.start_all));
   // Only where three tails ran at once: a loop blocked by each idle tail
   // would take a hundred times as long, and its hint is given above.
-  if (run.merged && run.longest_stall.count() < 150 && run.held.count() * 4 < run.took.count()) {
+  if (run.merged && never_held_long && held_little) {
     CHECK_MESSAGE(merge_one_of_many(merge), hint("not_every_tail_started", hints.start_all));
   }
 }

@@ -156,10 +156,10 @@ def execute(command, limit, out, err=None, cwd=None, env=None):
     with open(out, "w") as stdout, open(err or os.devnull, "w") as stderr:
         process = subprocess.Popen(list(map(str, command)), stdout=stdout, stderr=stderr if err else stdout, cwd=cwd,
                                    env=env)
-        return finish(process, limit)
+        return wait_or_kill(process, limit)
 
 
-def finish(process, limit):
+def wait_or_kill(process, limit):
     """The process's exit code, or None once limit seconds have passed and it is killed."""
     try:
         return process.wait(max(limit, 0))
@@ -321,7 +321,7 @@ class Bench:
             time.sleep(seconds)
             cpu, held, status = cpu_seconds(process.pid) - before, time.monotonic() - at, proc_status(process.pid)
             process.send_signal(signal.SIGINT)
-            code = finish(process, self.timeout)
+            code = wait_or_kill(process, self.timeout)
             if stage == "stage5_task_group" and code == 128 + signal.SIGINT:
                 code = 0  # cancelled by SIGINT, as it should
             run.wall = time.monotonic() - start
@@ -360,7 +360,7 @@ class Bench:
                         inputs[2].mkdir()
                     else:
                         process.send_signal(signal.SIGINT)
-                    code = finish(process, 30)
+                    code = wait_or_kill(process, 30)
                     took.append((time.monotonic() - start) * 1000)
             run.wall, run.stats = sum(took) / 1000, {"median_ms": statistics.median(took), "max_ms": max(took)}
             if code not in (expected, None):
