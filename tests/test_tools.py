@@ -557,7 +557,7 @@ class Scripts(unittest.TestCase):
     newer, and nothing only GNU's tools have. tests/support/old_bash/run
     comes as close to that as Debian allows (CI runs the checker's own tests
     and the soak under it too)."""
-    SCRIPTS = ("workshop", "common/tools/practice.sh", "common/tools/soak.sh", "common/tools/workshop_lib.sh",
+    SCRIPTS = ("workshop", "common/tools/practice.sh", "tests/soak/soak.sh", "common/tools/workshop_lib.sh",
                ".ci/run", "tests/support/old_bash/run")
     # bash 4's builtins, expansions and operators; GNU-only tools and options.
     NEWER = re.compile(r"\b(mapfile|readarray|coproc|declare -[aA]*A|local -[aA]*A|declare -g|local -n|wait -n|"
@@ -624,6 +624,7 @@ class DevContainer(unittest.TestCase):
     without the quarter of an hour the check itself takes."""
 
     def setUp(self):
+        sys.path.insert(0, str(Path(__file__).resolve().parent / "container"))
         import container_check
         self.check = container_check
 

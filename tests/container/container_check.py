@@ -26,7 +26,8 @@ import sys
 import time
 from pathlib import Path
 
-import toolkit
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "common" / "tools"))
+import toolkit  # noqa: E402
 
 USAGE = "usage: ./workshop container-check [--mirror URL]   (as root)\n"
 SUITES = {"debian:bookworm": "bookworm", "debian:12": "bookworm"}
@@ -123,7 +124,7 @@ def plan(dockerfile):
     for number, word, argument in steps[1:]:
         if word not in ("COPY", "RUN", "USER"):
             raise toolkit.Failure(dockerfile, f"line {number}: {word} is not a step container-check knows "
-                                              "(COPY, RUN, USER): teach it (common/tools/container_check.py)")
+                                              "(COPY, RUN, USER): teach it (tests/container/container_check.py)")
         if word == "COPY" and (argument.startswith("--") or len(argument.split()) < 2):
             raise toolkit.Failure(dockerfile, f"line {number}: COPY takes SOURCE... DESTINATION here, no options")
     return SUITES[steps[0][2]], steps[1:]
