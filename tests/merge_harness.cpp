@@ -19,7 +19,18 @@ void check_merge(const Scenario& scenario, const common::MergeFunction& merge) {
   options.seed = 62; // fixed, so a failure can be repeated
 
   common::Setup setup(options);
-  merge(setup.handles(), common::Seconds(scenario.interval), setup.output_path());
+  try {
+    merge(setup.handles(), common::Seconds(scenario.interval), setup.output_path());
+  } catch (const std::exception& error) {
+    // write(2) refuses a pointer into memory that is gone: the output's
+    // buffer moved under it, which two threads writing at once do.
+    const std::string what = error.what();
+    if (what.find("Bad address") == std::string::npos) {
+      throw;
+    }
+    CHECK_MESSAGE(false, tests::hint("merge_failed", what + " " + tests::text("output_raced")));
+    return;
+  }
   setup.join_writers();
 
   const auto check = common::confirm_merge(setup.input_paths(), setup.output_path());

@@ -168,6 +168,9 @@ TEST_CASE("an error of the last flush reaches the caller of stop()") {
 
 TEST_CASE("an output that cannot be opened fails start()") {
   tail_merge::WriteThread output("/nonexistent/dir/x");
+  // A start() that does not wait for the open returns at once, and stop()
+  // then waits for a loop that the failed open never started.
+  tests::HangGuard guard(std::chrono::seconds(10), tests::text("s5_open_error_lost"));
   CHECK_THROWS_WITH_MESSAGE(asyncio::run(start_and_stop(output)),
                             "/nonexistent/dir/x: cannot open for writing: No such file or directory",
                             tests::hint("s5_open_error_lost"));

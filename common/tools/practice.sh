@@ -208,6 +208,7 @@ explain_crash() {
   fi
   msg crash_cause
   msg crash_gcc
+  msg crash_race
 }
 
 # The claim NAME (its test case's name, in English) in the chosen language.
