@@ -112,40 +112,53 @@ struct IdleRun {
   common::debug::Milliseconds took;          // how long the run took
 };
 
-IdleRun merge_while_others_idle(const common::MergeFunction& merge) {
+// Follows an empty input for each of `names` in a new directory, appends
+// `line` to the one named `busy`, and says whether the line was merged
+// within `limit`. The other inputs stay open and idle `linger` longer, then
+// every input is closed and the merge must end.
+bool append_while_others_idle(const common::MergeFunction& merge, const std::vector<std::string>& names,
+                              const std::string& busy, const std::string& line, std::chrono::seconds limit,
+                              std::chrono::milliseconds linger) {
   TempDir dir;
-  const std::vector<fs::path> paths{dir.path / "idle-1", dir.path / "busy", dir.path / "idle-2"};
-  for (const auto& path : paths) {
-    write_file(path, "");
+  std::vector<fs::path> paths;
+  for (const auto& name : names) {
+    paths.push_back(dir.path / name);
+    write_file(paths.back(), "");
   }
   const auto handles = open_inputs(paths);
   const auto output = dir.path / "merged";
-  // Every line reaches the file at once, as in follow mode; every loop is
-  // watched as by --debug (the threshold keeps it quiet), and every readline
-  // takes 200 ms, so that a loop that waits for one is held that long.
+  // Every line reaches the file at once, as in follow mode.
   common::set_output_line_buffered(true);
-  common::debug::configure(
-      {true, common::debug::Milliseconds(60'000), {}, "test", {}, common::debug::Milliseconds(200)});
   // A poll interval long enough that a thread sleeping it on a loop shows.
-  const auto start = std::chrono::steady_clock::now();
   Runner runner(merge, handles, common::Seconds(0.3), output);
-
-  const std::string line = "appended while the other inputs stay open and idle\n";
-  append(paths[1], line);
-  const bool merged = eventually([&] { return read_file(output).find(line) != std::string::npos; }, 3s);
-  // The idle inputs stay open a while longer: where each tail has a loop of
-  // its own (stage 4), a wait that blocks one shows only as that loop's stall.
-  std::this_thread::sleep_for(500ms);
+  append(dir.path / busy, line);
+  const bool merged = eventually([&] { return read_file(output).find(line) != std::string::npos; }, limit);
+  std::this_thread::sleep_for(linger);
   for (const auto& handle : handles) {
     handle->close();
   }
   runner.join(20s, text("hung_after_close"));
+  common::set_output_line_buffered(false);
+  CHECK_MESSAGE(!runner.failed(), hint("merge_failed", runner.error()));
+  return merged;
+}
+
+IdleRun merge_while_others_idle(const common::MergeFunction& merge) {
+  // Every loop is watched as by --debug (the threshold keeps it quiet), and
+  // every readline takes 200 ms, so that a loop that waits for one is held
+  // that long.
+  common::debug::configure(
+      {true, common::debug::Milliseconds(60'000), {}, "test", {}, common::debug::Milliseconds(200)});
+  const auto start = std::chrono::steady_clock::now();
+  // The idle inputs stay open 500 ms after the line is merged: where each
+  // tail has a loop of its own (stage 4), a wait that blocks one shows only
+  // as that loop's stall.
+  const bool merged = append_while_others_idle(merge, {"idle-1", "busy", "idle-2"}, "busy",
+                                               "appended while the other inputs stay open and idle\n", 3s, 500ms);
   const auto stall = common::debug::longest_stall();
   const auto held = common::debug::total_held();
   const auto took = std::chrono::duration_cast<common::debug::Milliseconds>(std::chrono::steady_clock::now() - start);
   common::debug::configure({});
-  common::set_output_line_buffered(false);
-  CHECK_MESSAGE(!runner.failed(), hint("merge_failed", runner.error()));
   return {merged, stall.value_or(common::debug::Milliseconds(0)), held, took};
 }
 
@@ -154,26 +167,11 @@ IdleRun merge_while_others_idle(const common::MergeFunction& merge) {
 // merged, so every tail is running (no slow reads here: only the start of
 // every tail is in question). Whether it was merged within 5 s.
 bool merge_one_of_many(const common::MergeFunction& merge) {
-  TempDir dir;
-  std::vector<fs::path> paths;
+  std::vector<std::string> names;
   for (int i = 0; i < 100; ++i) {
-    paths.push_back(dir.path / std::to_string(i));
-    write_file(paths.back(), "");
+    names.push_back(std::to_string(i));
   }
-  const auto handles = open_inputs(paths);
-  const auto output = dir.path / "merged";
-  common::set_output_line_buffered(true);
-  Runner runner(merge, handles, common::Seconds(0.3), output);
-  const std::string line = "appended to the last of a hundred inputs\n";
-  append(paths.back(), line);
-  const bool merged = eventually([&] { return read_file(output).find(line) != std::string::npos; }, 5s);
-  for (const auto& handle : handles) {
-    handle->close();
-  }
-  runner.join(20s, text("hung_after_close"));
-  common::set_output_line_buffered(false);
-  CHECK_MESSAGE(!runner.failed(), hint("merge_failed", runner.error()));
-  return merged;
+  return append_while_others_idle(merge, names, names.back(), "appended to the last of a hundred inputs\n", 5s, 0ms);
 }
 
 struct FailedRun {
