@@ -8,6 +8,7 @@
 #include "support/files.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
@@ -59,6 +60,7 @@ public:
             error_ = "an exception that is not a std::exception";
             failed_ = true;
           }
+          ended_ = true;
         }) {}
   ~Runner() {
     if (thread_.joinable()) {
@@ -74,10 +76,12 @@ public:
     thread_.join();
   }
   bool failed() const { return failed_; }
+  bool ended() const { return ended_; }
   const std::string& error() const { return error_; }
 
 private:
   std::string error_;
+  std::atomic<bool> ended_ = false;
   bool failed_ = false;
   std::thread thread_;
 };
@@ -262,6 +266,21 @@ common::Handles short_line_inputs(const fs::path& dir) {
 }
 
 } // namespace
+
+void check_write_error_ends_merge(const common::MergeFunction& merge, const std::string& hint) {
+  TempDir dir;
+  const auto path = dir.path / "in";
+  write_file(path, "a line the output cannot take\n");
+  const auto handles = open_inputs({path});
+  common::set_output_line_buffered(true); // the write fails at once, not at the close
+  Runner runner(merge, handles, common::Seconds(0.01), "/dev/full");
+  const bool ended = eventually([&] { return runner.ended(); }, 5s);
+  handles[0]->close(); // a tail that read on now ends too
+  runner.join(20s, text("hung_after_close"));
+  common::set_output_line_buffered(false);
+  CHECK_MESSAGE((ended && runner.error().find("/dev/full: cannot write") != std::string::npos),
+                tests::hint("write_error_read_on", hint));
+}
 
 void check_each_write_awaited(const common::MergeFunction& merge, const std::string& hint) {
   std::mutex mutex;

@@ -69,6 +69,13 @@ void check_first_error_reaches_caller(const common::MergeFunction& merge, const 
 // write.
 void check_each_write_awaited(const common::MergeFunction& merge, const std::string& hint);
 
+// A failed write ends its tail with the write's error: one followed input
+// holding a line, the output /dev/full written line by line, and the input
+// left open. The merge must end with the error within 5 s, while the input
+// is still open; a tail that drops the error reads on until it is closed.
+// `hint` says how this stage gets a write's error back.
+void check_write_error_ends_merge(const common::MergeFunction& merge, const std::string& hint);
+
 // The coroutine stages' tail_async awaits each write: handed a write that
 // suspends a while (a slow output), it has written every line it read by the
 // time it returns. On one loop a write not awaited still runs, later: it

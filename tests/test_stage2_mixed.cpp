@@ -44,6 +44,7 @@ TEST_CASE("the tails read on pool threads, and every write happens on the loop's
 
 TEST_CASE("each tail waits for its write to be done before it reads on, as the book's waits on future.result()") {
   tests::check_each_write_awaited(tests::stage_merge, tests::text("s2_wait_for_write"));
+  tests::check_write_error_ends_merge(tests::stage_merge, tests::text("s2_write_error"));
 }
 
 TEST_CASE("more inputs than the default pool has threads are all merged") {

@@ -54,6 +54,8 @@ MUTANTS = [
            "common::ThreadPool pool(1);", ("stage2",)),
     Mutant("stage 2: the write is not waited for", S2, "write_async(output, data), loop).get();",
            "write_async(output, data), loop);", ("stage2",)),
+    Mutant("stage 2: the write is waited for, but its error is dropped (wait() for get())", S2,
+           "write_async(output, data), loop).get();", "write_async(output, data), loop).wait();", ("stage2",)),
     Mutant("stage 3: no turn given up between lines in memory", S3, FAIRNESS, "", ("stage3",), ci=True),
     Mutant("stage 3: readline on the loop's thread", S3, READ_ON_POOL, "line = common::readline(handle);",
            ("stage3",)),
