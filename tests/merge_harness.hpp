@@ -21,6 +21,9 @@ struct Scenario {
 inline constexpr Scenario book_default{5, 10, 0.1, false, 0.1};
 // Bulk: every line is in the files before the merge starts.
 inline constexpr Scenario prefilled{20, 2000, 0, true, 0.01};
+// Bulk with a poll interval far longer than the merge takes: every input is
+// closed before the merge starts, so no tail ever has to wait for one.
+inline constexpr Scenario prefilled_long_interval{5, 200, 0, true, 60};
 // More inputs than a small thread pool has threads.
 inline constexpr Scenario many_files{200, 5, 0.02, false, 0.01};
 // Writers that write nothing: the merge must still end, with an empty output.

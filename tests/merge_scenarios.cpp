@@ -1,6 +1,8 @@
 // The confirm_merge scenarios, written once and linked into every stage's
 // test executable, where they run that stage's tests::stage_merge: every step
 // of the migration is held to the same standard.
+#include "claims.hpp"
+#include "hints.hpp"
 #include "merge_harness.hpp"
 
 #include <doctest/doctest.h>
@@ -10,6 +12,10 @@ TEST_CASE("confirm_merge: the book's default run") {
 }
 TEST_CASE("confirm_merge: prefilled inputs") {
   tests::check_merge(tests::prefilled, tests::stage_merge);
+}
+TEST_CASE("confirm_merge: prefilled inputs and a 60 s poll interval: no tail waits for it") {
+  tests::HangGuard guard(std::chrono::seconds(20), tests::text("waited_for_interval"));
+  tests::check_merge(tests::prefilled_long_interval, tests::stage_merge);
 }
 TEST_CASE("confirm_merge: many files") {
   tests::check_merge(tests::many_files, tests::stage_merge);
