@@ -15,6 +15,7 @@
 #include <functional>
 #include <map>
 #include <sstream>
+#include <sys/resource.h>
 #include <vector>
 
 namespace tests {
@@ -269,6 +270,46 @@ common::Handles short_line_inputs(const fs::path& dir) {
 }
 
 } // namespace
+
+namespace {
+
+// The CPU time this process has used so far, every thread's, in seconds.
+double process_cpu_seconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  const auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
+} // namespace
+
+void check_idle_inputs_keep_no_core_busy(const common::MergeFunction& merge) {
+  TempDir dir;
+  const std::vector<fs::path> paths{dir.path / "a", dir.path / "b", dir.path / "c"};
+  for (const auto& path : paths) {
+    write_file(path, "");
+  }
+  // Inotify off for these handles, as on a file system it cannot watch: a
+  // wait then lasts the interval it is given, and nothing else wakes it.
+  ::setenv("TAIL_MERGE_NO_INOTIFY", "1", 1);
+  const auto handles = open_inputs(paths);
+  ::unsetenv("TAIL_MERGE_NO_INOTIFY");
+  Runner runner(merge, handles, common::Seconds(0.05), dir.path / "merged");
+  // The tails start, then a second of nothing to read is measured: the
+  // test's own threads sleep meanwhile, so the CPU time is the merge's.
+  std::this_thread::sleep_for(200ms);
+  const double cpu_before = process_cpu_seconds();
+  const auto before = std::chrono::steady_clock::now();
+  std::this_thread::sleep_for(1s);
+  const double share = (process_cpu_seconds() - cpu_before) /
+                       std::chrono::duration<double>(std::chrono::steady_clock::now() - before).count();
+  for (const auto& handle : handles) {
+    handle->close();
+  }
+  runner.join(20s, text("hung_after_close"));
+  CHECK_MESSAGE(!runner.failed(), hint("merge_failed", runner.error()));
+  CHECK_MESSAGE(share < 0.25, hint("idle_busy", static_cast<int>(share * 100)));
+}
 
 void check_write_error_ends_merge(const common::MergeFunction& merge, const std::string& hint) {
   TempDir dir;

@@ -17,6 +17,9 @@ TEST_CASE("confirm_merge: prefilled inputs and a 60 s poll interval: no tail wai
   tests::HangGuard guard(std::chrono::seconds(20), tests::text("waited_for_interval"));
   tests::check_merge(tests::prefilled_long_interval, tests::stage_merge);
 }
+TEST_CASE("idle inputs keep no core busy: a tail with nothing to read waits before it looks again") {
+  tests::check_idle_inputs_keep_no_core_busy(tests::stage_merge);
+}
 TEST_CASE("confirm_merge: many files") {
   tests::check_merge(tests::many_files, tests::stage_merge);
 }
