@@ -311,6 +311,30 @@ void check_idle_inputs_keep_no_core_busy(const common::MergeFunction& merge) {
   CHECK_MESSAGE(share < 0.25, hint("idle_busy", static_cast<int>(share * 100)));
 }
 
+void check_removed_input_is_drained(const common::MergeFunction& merge) {
+  TempDir dir;
+  const std::vector<fs::path> paths{dir.path / "removed", dir.path / "kept"};
+  for (const auto& path : paths) {
+    for (int i = 0; i < 50; ++i) {
+      append(path, path.filename().string() + "-" + std::to_string(i) + "\n");
+    }
+  }
+  const auto handles = open_inputs(paths);
+  // Gone from its path, as a log rotated away is: the open handle still
+  // holds the file, and readline reads what it held.
+  fs::remove(paths[0]);
+  for (const auto& handle : handles) {
+    handle->close(); // nothing more comes
+  }
+  const auto output = dir.path / "merged";
+  Runner runner(merge, handles, common::Seconds(0.01), output);
+  runner.join(20s, text("hung_after_close"));
+  CHECK_MESSAGE(!runner.failed(), hint("merge_failed", runner.error()));
+  const std::string merged = read_file(output);
+  CHECK_MESSAGE(merged.find("removed-49\n") != std::string::npos, hint("removed_input_lost"));
+  CHECK_MESSAGE(std::count(merged.begin(), merged.end(), '\n') == 100, hint("lines_missing"));
+}
+
 void check_write_error_ends_merge(const common::MergeFunction& merge, const std::string& hint) {
   TempDir dir;
   const auto path = dir.path / "in";

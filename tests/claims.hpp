@@ -74,6 +74,11 @@ void check_each_write_awaited(const common::MergeFunction& merge, const std::str
 // that looks again at once instead of waiting its interval spins a core.
 void check_idle_inputs_keep_no_core_busy(const common::MergeFunction& merge);
 
+// Two prefilled inputs, one removed from its path before the merge starts
+// (as a rotated log is) and both closed: every line of both is merged. A
+// tail follows its handle until it is closed, whatever its path shows.
+void check_removed_input_is_drained(const common::MergeFunction& merge);
+
 // A failed write ends its tail with the write's error: one followed input
 // holding a line, the output /dev/full written line by line, and the input
 // left open. The merge must end with the error within 5 s, while the input

@@ -20,6 +20,9 @@ TEST_CASE("confirm_merge: prefilled inputs and a 60 s poll interval: no tail wai
 TEST_CASE("idle inputs keep no core busy: a tail with nothing to read waits before it looks again") {
   tests::check_idle_inputs_keep_no_core_busy(tests::stage_merge);
 }
+TEST_CASE("confirm_merge: an input removed from its path before it was read: every line it held is merged") {
+  tests::check_removed_input_is_drained(tests::stage_merge);
+}
 TEST_CASE("confirm_merge: many files") {
   tests::check_merge(tests::many_files, tests::stage_merge);
 }
