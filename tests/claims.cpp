@@ -344,7 +344,8 @@ void check_write_error_ends_merge(const common::MergeFunction& merge, const std:
   Runner runner(merge, handles, common::Seconds(0.01), "/dev/full");
   const bool ended = eventually([&] { return runner.ended(); }, 5s);
   handles[0]->close(); // a tail that read on now ends too
-  runner.join(20s, text("hung_after_close"));
+  // One that never learned of the error may wait for it for ever.
+  runner.join(20s, text("write_error_read_on", hint));
   common::set_output_line_buffered(false);
   CHECK_MESSAGE((ended && runner.error().find("/dev/full: cannot write") != std::string::npos),
                 tests::hint("write_error_read_on", hint));
@@ -365,7 +366,7 @@ void check_each_write_awaited(const common::MergeFunction& merge, const std::str
     } else if (begin && event == Event::write) {
       std::unique_lock lock(mutex);
       if (!std::exchange(held, true)) {
-        read_began.wait_for(lock, 1s, [&] { return reads > 1; });
+        read_began.wait_for(lock, 2s, [&] { return reads > 1; });
         reads_ahead = reads - 1;
       }
     }

@@ -62,11 +62,11 @@ void check_first_error_reaches_caller(const common::MergeFunction& merge, const 
 
 // Each tail reads on only once its write is done: one prefilled input of a
 // few lines, and the first write held at its start (the window between a
-// readline and its write, made to last) until the tail reads again or a
-// second has passed. A tail that does not wait for its write has read on by
-// then, every time, before the write began or while it was held; one that
-// waits has read only its first line. `hint` says how this stage waits for a
-// write.
+// readline and its write, made to last) until the tail reads again or two
+// seconds have passed. A tail that does not wait for its write has read on
+// by then, every time, before the write began or while it was held (also
+// one that gives up waiting after a second); one that waits has read only
+// its first line. `hint` says how this stage waits for a write.
 void check_each_write_awaited(const common::MergeFunction& merge, const std::string& hint);
 
 // Three followed inputs, open and idle, polled every 50 ms (inotify off):
