@@ -3,6 +3,7 @@
 #include "common/input.hpp"
 #include "common/output.hpp"
 #include "common/probe/probe.hpp"
+#include "common/system/inotify.hpp"
 #include "hints.hpp"
 #include "merge_harness.hpp"
 #include "support/files.hpp"
@@ -183,6 +184,7 @@ struct FailedRun {
   std::string error;     // what the merge threw; empty if it returned
   std::string bad_input; // the failing input's path
   bool others_kept;      // every line of the other two inputs is in the output
+  bool own_kept;         // every line the failing input held before its error is in the output
 };
 
 FailedRun merge_with_one_failing(const common::MergeFunction& merge) {
@@ -212,14 +214,16 @@ FailedRun merge_with_one_failing(const common::MergeFunction& merge) {
   Runner runner(merge, handles, common::Seconds(0.01), output);
   runner.join(5s, text("hung_after_error"));
   const std::string merged = read_file(output);
-  bool kept = true;
-  for (const auto& path : {paths[0], paths[2]}) {
+  const auto kept = [&](const fs::path& path) {
     std::istringstream in(lines[path]);
+    bool all = true;
     for (std::string line; std::getline(in, line);) {
-      kept = kept && merged.find(line + "\n") != std::string::npos;
+      all = all && merged.find(line + "\n") != std::string::npos;
     }
-  }
-  return {runner.failed() ? runner.error() : std::string(), paths[1].string(), kept};
+    return all;
+  };
+  return {runner.failed() ? runner.error() : std::string(), paths[1].string(), kept(paths[0]) && kept(paths[2]),
+          kept(paths[1])};
 }
 
 } // namespace
@@ -246,6 +250,7 @@ void check_first_error_reaches_caller(const common::MergeFunction& merge, const 
       run.error.find(run.bad_input) != std::string::npos,
       hint("error_lost", function, run.error.empty() ? text("returned_as_if_fine") : text("threw", run.error), how));
   CHECK_MESSAGE(run.others_kept, hint("others_lost", and_then));
+  CHECK_MESSAGE(run.own_kept, hint("failed_input_lines_lost"));
 }
 
 namespace {
@@ -309,6 +314,30 @@ void check_idle_inputs_keep_no_core_busy(const common::MergeFunction& merge) {
   runner.join(20s, text("hung_after_close"));
   CHECK_MESSAGE(!runner.failed(), hint("merge_failed", runner.error()));
   CHECK_MESSAGE(share < 0.25, hint("idle_busy", static_cast<int>(share * 100)));
+}
+
+void check_tail_wakes(const common::MergeFunction& merge) {
+  TempDir dir;
+  const auto path = dir.path / "in";
+  write_file(path, "in the file before the merge\n");
+  const auto handles = open_inputs({path});
+  const auto output = dir.path / "merged";
+  common::set_output_line_buffered(true);
+  // An interval no check waits for: whatever comes within seconds came
+  // because the tail looked, or was woken.
+  Runner runner(merge, handles, common::Seconds(60), output);
+  const auto merged = [&](const std::string& line) {
+    return eventually([&] { return read_file(output).find(line) != std::string::npos; }, 10s);
+  };
+  CHECK_MESSAGE(merged("in the file before the merge\n"), hint("waited_before_reading"));
+  if (common::inotify::built_in()) { // elsewhere nothing but the interval ends a wait
+    append(path, "appended while the tail waits\n");
+    CHECK_MESSAGE(merged("appended while the tail waits\n"), hint("not_woken_by_change"));
+  }
+  handles[0]->close();
+  runner.join(10s, text("not_woken_by_close"));
+  common::set_output_line_buffered(false);
+  CHECK_MESSAGE(!runner.failed(), hint("merge_failed", runner.error()));
 }
 
 void check_removed_input_is_drained(const common::MergeFunction& merge) {

@@ -74,6 +74,13 @@ void check_each_write_awaited(const common::MergeFunction& merge, const std::str
 // that looks again at once instead of waiting its interval spins a core.
 void check_idle_inputs_keep_no_core_busy(const common::MergeFunction& merge);
 
+// One followed input holding a line, and a poll interval of 60 s: the line
+// is merged at once (a tail looks before it waits); a line appended then is
+// merged at once too, where inotify wakes a waiting tail; and closing the
+// input ends the merge at once (a close wakes a waiting tail). A tail that
+// sleeps its interval instead of waiting for data meets none of them.
+void check_tail_wakes(const common::MergeFunction& merge);
+
 // Two prefilled inputs, one removed from its path before the merge starts
 // (as a rotated log is) and both closed: every line of both is merged. A
 // tail follows its handle until it is closed, whatever its path shows.

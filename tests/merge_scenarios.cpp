@@ -23,6 +23,9 @@ TEST_CASE("idle inputs keep no core busy: a tail with nothing to read waits befo
 TEST_CASE("confirm_merge: an input removed from its path before it was read: every line it held is merged") {
   tests::check_removed_input_is_drained(tests::stage_merge);
 }
+TEST_CASE("a tail reads what its input holds at once, and a waiting tail wakes when the input grows or is closed") {
+  tests::check_tail_wakes(tests::stage_merge);
+}
 TEST_CASE("confirm_merge: many files") {
   tests::check_merge(tests::many_files, tests::stage_merge);
 }

@@ -95,7 +95,38 @@ TEST_CASE("threads stay within one per file plus a constant, and every loop is r
     CHECK_MESSAGE(peak <= threads_before + scenario.files + 1, tests::hint("s4_too_many_threads"));
     CHECK(current_threads() == threads_before);
     CHECK(open_descriptors() == descriptors_before);
+    // Followed at once, with live writers: every tail is alive at the same
+    // time, so a thread a tail brings besides its own shows (prefilled tails
+    // above may end before the next starts).
+    const tests::Scenario live{50, 10, 0.02, false, 0.01};
+    done = false;
+    peak = 0;
+    std::thread live_sampler([&] {
+      while (!done) {
+        peak = std::max(peak.load(), current_threads());
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      }
+    });
+    tests::check_merge(live, tests::stage_merge);
+    done = true;
+    live_sampler.join();
+    // A tail thread and a writer thread per input, the sampler, and a spare.
+    CHECK_MESSAGE(peak <= threads_before + 2 * live.files + 2, tests::hint("s4_too_many_threads"));
   }
+}
+
+TEST_CASE("each tail_file call has an event loop of its own: two calls on one thread both end") {
+  tests::TempDir dir;
+  std::string merged;
+  const auto write = [&](const std::string& data) { merged += data; };
+  tests::HangGuard guard(std::chrono::seconds(10), tests::text("s4_loop_kept"));
+  for (const std::string name : {"first", "second"}) {
+    tests::write_file(dir.path / name, name + " line\n");
+    const auto handle = common::open_input(dir.path / name);
+    handle->close();
+    tail_merge::tail_file(handle, common::Seconds(0.01), write);
+  }
+  CHECK(merged == "first line\nsecond line\n");
 }
 
 TEST_CASE("the tails run at once, and no tail's loop is blocked: a line appended to one input is merged while the "

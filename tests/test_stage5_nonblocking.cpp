@@ -69,6 +69,7 @@ TEST_CASE("starting and stopping the writer thread never holds the tails' loop")
   common::debug::Milliseconds starting{-1};
   common::debug::Milliseconds stopping{-1};
   bool ended_at_stop = false;
+  bool resumed_here = false;
   common::probe::set_observer([](common::probe::Event event, bool begin) {
     if (event == common::probe::Event::open && begin) {
       thread_local WriterEnd end;
@@ -78,26 +79,29 @@ TEST_CASE("starting and stopping the writer thread never holds the tails' loop")
   tail_merge::WriteThread writer(dir.path / "merged");
   tests::HangGuard guard(std::chrono::seconds(20), tests::text("s5_writer_hung"));
   asyncio::run([](tail_merge::WriteThread& output, common::debug::Milliseconds& starting,
-                  common::debug::Milliseconds& stopping, bool& ended_at_stop) -> asio::awaitable<void> {
+                  common::debug::Milliseconds& stopping, bool& ended_at_stop, bool& resumed_here) -> asio::awaitable<void> {
     // Each phase's stall is recorded when its callback ends: one trip
     // through the loop's queue (sleep(0)) ends it before it is read.
     co_await output.start();
     co_await asyncio::sleep(common::Seconds(0));
     starting = common::debug::take_longest_stall().value_or(starting);
+    const auto tails_thread = std::this_thread::get_id();
     co_await output.write("one line\n");
+    resumed_here = std::this_thread::get_id() == tails_thread; // back on the tails' loop
     co_await asyncio::sleep(common::Seconds(0));
     common::debug::take_longest_stall();
     co_await output.stop();
     ended_at_stop = writer_ended;
     co_await asyncio::sleep(common::Seconds(0));
     stopping = common::debug::take_longest_stall().value_or(stopping);
-  }(writer, starting, stopping, ended_at_stop));
+  }(writer, starting, stopping, ended_at_stop, resumed_here));
   common::debug::configure({});
   common::probe::set_observer(nullptr);
   CHECK_MESSAGE(tests::read_file(dir.path / "merged") == "one line\n", tests::hint("s5_line_not_written"));
   CHECK_MESSAGE(starting.count() < 50, tests::hint("s5_start_held", starting.count()));
   CHECK_MESSAGE(stopping.count() < 50, tests::hint("s5_stop_held", stopping.count()));
   CHECK_MESSAGE(ended_at_stop, tests::hint("s5_writer_not_joined"));
+  CHECK_MESSAGE(resumed_here, tests::hint("s5_resumed_on_writer"));
 }
 
 TEST_CASE("the first error of a tail reaches the caller, and the other inputs' lines are kept") {
@@ -167,13 +171,25 @@ TEST_CASE("an error of the last flush reaches the caller of stop()") {
 }
 
 TEST_CASE("an output that cannot be opened fails start()") {
-  tail_merge::WriteThread output("/nonexistent/dir/x");
-  // A start() that does not wait for the open returns at once, and stop()
-  // then waits for a loop that the failed open never started.
-  tests::HangGuard guard(std::chrono::seconds(10), tests::text("s5_open_error_lost"));
-  CHECK_THROWS_WITH_MESSAGE(asyncio::run(start_and_stop(output)),
+  {
+    tail_merge::WriteThread output("/nonexistent/dir/x");
+    // A start() that does not wait for the open returns at once, and stop()
+    // then waits for a loop that the failed open never started.
+    tests::HangGuard guard(std::chrono::seconds(10), tests::text("s5_open_error_lost"));
+    CHECK_THROWS_WITH_MESSAGE(asyncio::run(start_and_stop(output)),
+                              "/nonexistent/dir/x: cannot open for writing: No such file or directory",
+                              tests::hint("s5_open_error_lost"));
+  }
+  // And the whole merge fails with it, at once: no tail's write waits for a
+  // writer that never ran, and no stop() is sent to it.
+  tests::TempDir dir;
+  tests::write_file(dir.path / "in", "a line\n");
+  const common::Handles handles{common::open_input(dir.path / "in")};
+  handles[0]->close();
+  tests::HangGuard guard(std::chrono::seconds(10), tests::text("s5_merge_open_error"));
+  CHECK_THROWS_WITH_MESSAGE(tests::stage_merge(handles, common::Seconds(0.01), "/nonexistent/dir/x"),
                             "/nonexistent/dir/x: cannot open for writing: No such file or directory",
-                            tests::hint("s5_open_error_lost"));
+                            tests::hint("s5_merge_open_error"));
 }
 
 TEST_CASE("the program exits non-zero with one message when the output is a full disk") {
