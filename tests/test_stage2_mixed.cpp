@@ -33,7 +33,8 @@ TEST_CASE("the tails read on pool threads, and every write happens on the loop's
   // the loop's turn), or handed to another thread (a second loop, a strand).
   const auto writers = record.threads(common::probe::Event::write);
   const bool on_tails = std::any_of(writers.begin(), writers.end(), [&](auto id) { return readers.count(id) > 0; });
-  CHECK_MESSAGE(writers == std::set{loop}, tests::hint(on_tails ? "s2_write_on_pool" : "s2_write_elsewhere"));
+  CHECK_MESSAGE(writers == std::set{loop},
+                (on_tails ? tests::hint("s2_write_on_pool") : tests::hint("s2_write_elsewhere")));
   CHECK_MESSAGE(readers.count(loop) == 0, tests::hint("s2_readline_on_loop"));
   CHECK_MESSAGE(!record.threads(common::probe::Event::close).empty(), tests::hint("s2_never_closed"));
   CHECK_MESSAGE((tests::only(record.threads(common::probe::Event::open), loop) &&

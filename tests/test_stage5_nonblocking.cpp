@@ -79,7 +79,8 @@ TEST_CASE("starting and stopping the writer thread never holds the tails' loop")
   tail_merge::WriteThread writer(dir.path / "merged");
   tests::HangGuard guard(std::chrono::seconds(20), tests::text("s5_writer_hung"));
   asyncio::run([](tail_merge::WriteThread& output, common::debug::Milliseconds& starting,
-                  common::debug::Milliseconds& stopping, bool& ended_at_stop, bool& resumed_here) -> asio::awaitable<void> {
+                  common::debug::Milliseconds& stopping, bool& ended_at_stop,
+                  bool& resumed_here) -> asio::awaitable<void> {
     // Each phase's stall is recorded when its callback ends: one trip
     // through the loop's queue (sleep(0)) ends it before it is read.
     co_await output.start();
